@@ -1,0 +1,55 @@
+//! ingest's settings: environment variables with documented defaults (see `--help`).
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use clap::{Parser, Subcommand};
+use runtime::settings::{KafkaSettings, LogSettings, PostgresSettings};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "ingest", about = "Plugin heartbeat ingest: HTTP in, Kafka out")]
+pub struct Settings {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Address to listen on.
+    #[arg(long, env = "INGEST_LISTEN_ADDR", default_value = "127.0.0.1:8080")]
+    pub listen_addr: SocketAddr,
+    /// How long a heartbeat may wait for Kafka's acknowledgement before the plugin gets
+    /// 503 + Retry-After. Also librdkafka's message.timeout.ms, so an unacknowledged
+    /// record is abandoned at the same moment instead of landing after the 503.
+    #[arg(long, env = "INGEST_PRODUCE_TIMEOUT_MS", default_value_t = 5000)]
+    pub produce_timeout_ms: u64,
+    /// Records librdkafka may hold unacknowledged; beyond it requests get 503 at once
+    /// (backpressure instead of unbounded memory).
+    #[arg(long, env = "INGEST_PRODUCER_QUEUE_MAX", default_value_t = 100_000)]
+    pub producer_queue_max: u32,
+    /// How long a resolved API key is trusted before asking PostgreSQL again.
+    #[arg(long, env = "INGEST_KEY_CACHE_TTL_SECS", default_value_t = 30)]
+    pub key_cache_ttl_secs: u64,
+    /// Seconds until the plugin's next heartbeat, returned in every response.
+    #[arg(long, env = "INGEST_HEARTBEAT_INTERVAL_SECS", default_value_t = 3600)]
+    pub heartbeat_interval_secs: u64,
+    /// Retry-After sent with 503 responses.
+    #[arg(long, env = "INGEST_RETRY_AFTER_SECS", default_value_t = 5)]
+    pub retry_after_secs: u64,
+    #[command(flatten)]
+    pub kafka: KafkaSettings,
+    #[command(flatten)]
+    pub postgres: PostgresSettings,
+    #[command(flatten)]
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default).
+    Serve,
+    /// Apply missing PostgreSQL migrations and exit.
+    Migrate,
+}
+
+impl Settings {
+    pub fn produce_timeout(&self) -> Duration {
+        Duration::from_millis(self.produce_timeout_ms)
+    }
+}

@@ -1,0 +1,13 @@
+//! ingest: the plugin-facing edge.
+//!
+//! A heartbeat's path: `routes/heartbeat.rs` (parse, authenticate, validate) →
+//! `sink/kafka.rs` (produce, wait for the broker's acknowledgement) → 202. Handlers hold
+//! no business rules; `schemas` validates, `auth` resolves keys, the sink makes it durable.
+
+pub mod auth;
+pub mod configuration;
+pub mod error;
+pub mod metrics;
+pub mod routes;
+pub mod sink;
+pub mod startup;

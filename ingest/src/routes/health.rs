@@ -1,0 +1,32 @@
+//! Liveness, readiness (Kafka reachable) and metrics.
+
+use std::sync::Arc;
+
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde_json::json;
+
+use crate::startup::AppState;
+
+pub async fn live() -> &'static str {
+    "ok"
+}
+
+/// Ready when Kafka answers: without it every heartbeat would get 503.
+pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
+    if state.sink.ready().await {
+        (StatusCode::OK, Json(json!({"status": "ready"}))).into_response()
+    } else {
+        (
+            StatusCode::SERVICE_UNAVAILABLE,
+            Json(json!({"status": "not_ready", "reason": "kafka unreachable"})),
+        )
+            .into_response()
+    }
+}
+
+pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
+    runtime::metrics::render(&state.metrics.registry)
+}

@@ -1,0 +1,118 @@
+//! `POST /api/v1/plugins/heartbeat`.
+//!
+//! Order of checks: media type (415), key (401), body size (413), body (400/422),
+//! merchant (403), then Kafka. Only a broker acknowledgement earns a 202.
+
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::body::{Body, Bytes};
+use axum::extract::State;
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::Json;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use schemas::heartbeat::HeartbeatRequest;
+use schemas::installation::derive_installation_id;
+use schemas::{HeartbeatEnvelope, MAX_BODY_BYTES};
+use serde::Serialize;
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::IngestError;
+use crate::sink::kafka::SinkError;
+use crate::startup::AppState;
+
+/// The 202 answer. Toggles, upgrade advice and notices are filled by their own
+/// features; the shape is the plugin contract and stays stable.
+#[derive(Debug, Serialize)]
+pub struct HeartbeatAccepted {
+    pub status: &'static str,
+    pub event_id: Uuid,
+    pub installation_id: Uuid,
+    pub toggles: Map<String, Value>,
+    pub upgrade: Option<Value>,
+    pub notices: Vec<Value>,
+    pub next_heartbeat_in_secs: u64,
+}
+
+pub async fn accept(
+    State(state): State<Arc<AppState>>,
+    headers: HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<HeartbeatAccepted>), IngestError> {
+    let started = Instant::now();
+    let result = handle(&state, &headers, body).await;
+    state.metrics.heartbeat_latency.observe(started.elapsed().as_secs_f64());
+    result
+}
+
+async fn handle(
+    state: &AppState,
+    headers: &HeaderMap,
+    body: Body,
+) -> Result<(StatusCode, Json<HeartbeatAccepted>), IngestError> {
+    require_json(headers)?;
+    let merchant = state.auth.authenticate(headers).await?;
+    let bytes = read_limited(body, MAX_BODY_BYTES).await?;
+    let request = HeartbeatRequest::parse(&bytes)?;
+    if request.merchant_id.is_some_and(|m| m != merchant.merchant_id) {
+        return Err(IngestError::MerchantMismatch);
+    }
+    let heartbeat = request.heartbeat;
+    let installation_id = request.installation_id.unwrap_or_else(|| {
+        derive_installation_id(merchant.merchant_id, heartbeat.site_host.as_deref(), &heartbeat.cms)
+    });
+    let envelope = HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat);
+    // Serialising our own validated struct cannot fail; map it anyway rather than panic.
+    let payload = serde_json::to_vec(&envelope).map_err(|_| IngestError::BodyUnreadable)?;
+
+    let retry_after_secs = state.retry_after_secs;
+    state
+        .sink
+        .send(&installation_id.to_string(), &payload)
+        .await
+        .map_err(|e| match e {
+            SinkError::QueueFull => IngestError::Overloaded { retry_after_secs },
+            SinkError::NotAcknowledged(_) => IngestError::KafkaUnavailable { retry_after_secs },
+        })?;
+    state.metrics.heartbeats_accepted.inc();
+
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(HeartbeatAccepted {
+            status: "accepted",
+            event_id: envelope.event_id,
+            installation_id,
+            toggles: Map::new(),
+            upgrade: None,
+            notices: Vec::new(),
+            next_heartbeat_in_secs: state.heartbeat_interval_secs,
+        }),
+    ))
+}
+
+/// `application/json`, optionally with parameters (`; charset=utf-8`).
+fn require_json(headers: &HeaderMap) -> Result<(), IngestError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(IngestError::UnsupportedMediaType)
+    }
+}
+
+/// Reads at most `limit` bytes: a declared or actual larger body is a 413, and the
+/// rest of it is never buffered.
+async fn read_limited(body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(IngestError::PayloadTooLarge { limit })
+        }
+        Err(_) => Err(IngestError::BodyUnreadable),
+    }
+}

@@ -1,0 +1,116 @@
+//! The Kafka producer: idempotent, acks=all, lz4, bounded queue.
+//!
+//! `send` returns only when the broker acknowledged the record (then the caller may say
+//! 202) or when it is certain it will not within the deadline (then 503). Each request
+//! awaits its own delivery future, so concurrent requests share librdkafka batches
+//! instead of being serialised one per linger interval.
+
+use std::time::Duration;
+
+use rdkafka::config::ClientConfig;
+use rdkafka::error::{KafkaError, RDKafkaErrorCode};
+use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::util::Timeout;
+
+use crate::metrics::Metrics;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SinkError {
+    /// The bounded producer queue is full: shed load now rather than buffer.
+    #[error("producer queue full")]
+    QueueFull,
+    /// Not acknowledged within the deadline, or refused by the broker.
+    #[error("kafka did not acknowledge: {0}")]
+    NotAcknowledged(String),
+}
+
+pub struct KafkaSink {
+    producer: FutureProducer,
+    topic: String,
+    deadline: Duration,
+    metrics: Metrics,
+}
+
+impl KafkaSink {
+    pub fn new(
+        brokers: &str,
+        topic: &str,
+        deadline: Duration,
+        queue_max: u32,
+        metrics: Metrics,
+    ) -> anyhow::Result<Self> {
+        let producer: FutureProducer = ClientConfig::new()
+            .set("bootstrap.servers", brokers)
+            .set("client.id", "ingest")
+            .set("enable.idempotence", "true")
+            .set("acks", "all")
+            .set("compression.type", "lz4")
+            .set("linger.ms", "5")
+            // Same hash as the Java client, so other producers keyed by installation
+            // land on the same partition.
+            .set("partitioner", "murmur2_random")
+            .set("queue.buffering.max.messages", queue_max.to_string())
+            .set("message.timeout.ms", deadline.as_millis().to_string())
+            .create()?;
+        Ok(Self {
+            producer,
+            topic: topic.to_owned(),
+            deadline,
+            metrics,
+        })
+    }
+
+    pub async fn send(&self, key: &str, payload: &[u8]) -> Result<(), SinkError> {
+        let record = FutureRecord::to(&self.topic).key(key).payload(payload);
+        let delivery = match self.producer.send_result(record) {
+            Ok(delivery) => delivery,
+            Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
+                self.metrics.produce_errors.with_label_values(&["queue_full"]).inc();
+                return Err(SinkError::QueueFull);
+            }
+            Err((e, _)) => return Err(self.failed("enqueue", e.to_string())),
+        };
+        // librdkafka fails the record itself at message.timeout.ms; the outer timeout
+        // only guards against a delivery report that never comes.
+        match tokio::time::timeout(self.deadline + Duration::from_secs(1), delivery).await {
+            Ok(Ok(Ok(_))) => Ok(()),
+            Ok(Ok(Err((e, _)))) => {
+                let reason = match &e {
+                    KafkaError::MessageProduction(RDKafkaErrorCode::MessageTimedOut) => "timeout",
+                    _ => "broker_error",
+                };
+                Err(self.failed(reason, e.to_string()))
+            }
+            Ok(Err(_canceled)) => Err(self.failed("canceled", "producer dropped".into())),
+            Err(_elapsed) => Err(self.failed("timeout", "no delivery report".into())),
+        }
+    }
+
+    fn failed(&self, reason: &str, detail: String) -> SinkError {
+        self.metrics.produce_errors.with_label_values(&[reason]).inc();
+        tracing::warn!(reason, detail = %detail, "kafka produce failed");
+        SinkError::NotAcknowledged(detail)
+    }
+
+    /// Whether the brokers answer a metadata request for our topic (for /readyz).
+    pub async fn ready(&self) -> bool {
+        let producer = self.producer.clone();
+        let topic = self.topic.clone();
+        tokio::task::spawn_blocking(move || {
+            producer
+                .client()
+                .fetch_metadata(Some(&topic), Timeout::After(Duration::from_secs(2)))
+                .map(|m| m.topics().iter().any(|t| t.error().is_none() && !t.partitions().is_empty()))
+                .unwrap_or(false)
+        })
+        .await
+        .unwrap_or(false)
+    }
+
+    /// Gives records still in flight at shutdown a chance to be acknowledged.
+    pub fn flush(&self, timeout: Duration) {
+        if let Err(e) = self.producer.flush(Timeout::After(timeout)) {
+            tracing::warn!(error = %e, "producer flush incomplete at shutdown");
+        }
+    }
+}

@@ -1,0 +1,75 @@
+//! Builds the application from settings and binds it; tests and `main` share this.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+
+use crate::auth::Authenticator;
+use crate::configuration::Settings;
+use crate::metrics::Metrics;
+use crate::routes;
+use crate::sink::kafka::KafkaSink;
+
+/// What every handler shares.
+pub struct AppState {
+    pub auth: Authenticator,
+    pub sink: KafkaSink,
+    pub metrics: Metrics,
+    pub heartbeat_interval_secs: u64,
+    pub retry_after_secs: u64,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    state: Arc<AppState>,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let metrics = Metrics::new()?;
+        let pool = store::postgres::connect(
+            &settings.postgres.database_url,
+            settings.postgres.database_max_connections,
+        )
+        .await?;
+        let sink = KafkaSink::new(
+            &settings.kafka.kafka_brokers,
+            &settings.kafka.heartbeat_topic,
+            settings.produce_timeout(),
+            settings.producer_queue_max,
+            metrics.clone(),
+        )?;
+        let state = Arc::new(AppState {
+            auth: Authenticator::new(
+                pool,
+                Duration::from_secs(settings.key_cache_ttl_secs),
+                settings.retry_after_secs,
+            ),
+            sink,
+            metrics,
+            heartbeat_interval_secs: settings.heartbeat_interval_secs,
+            retry_after_secs: settings.retry_after_secs,
+        });
+        let listener = TcpListener::bind(settings.listen_addr).await?;
+        Ok(Self { listener, state })
+    }
+
+    pub fn address(&self) -> SocketAddr {
+        self.listener
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
+    }
+
+    /// Serves until SIGTERM/Ctrl-C, letting in-flight requests finish their Kafka
+    /// round trip before exiting.
+    pub async fn run_until_stopped(self) -> anyhow::Result<()> {
+        let state = self.state.clone();
+        axum::serve(self.listener, routes::router(self.state))
+            .with_graceful_shutdown(runtime::shutdown::signal())
+            .await?;
+        state.sink.flush(Duration::from_secs(5));
+        Ok(())
+    }
+}

@@ -1,0 +1,127 @@
+//! Typed access to a JSON object's fields, each failure naming its field.
+//!
+//! serde's derive reports type errors as "line 1 column 40"; plugin authors need the
+//! field's name and a stable code, so payloads are read field by field from a map.
+
+use serde_json::{Map, Value};
+
+use crate::error::{ErrorCode, ValidationError};
+
+pub(crate) struct Fields<'a> {
+    map: &'a Map<String, Value>,
+}
+
+impl<'a> Fields<'a> {
+    pub(crate) fn new(map: &'a Map<String, Value>) -> Self {
+        Self { map }
+    }
+
+    fn get(&self, name: &str) -> Option<&'a Value> {
+        self.map.get(name).filter(|v| !v.is_null())
+    }
+
+    /// The first of `names` present (aliases kept for the seed's field names).
+    fn first(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
+        names.iter().find_map(|n| self.get(n).map(|v| (*n, v)))
+    }
+
+    pub(crate) fn required_str(
+        &self,
+        name: &'static str,
+        max: usize,
+    ) -> Result<&'a str, ValidationError> {
+        match self.opt_str(&[name], max)? {
+            Some(s) => Ok(s),
+            None => Err(missing(name)),
+        }
+    }
+
+    /// An optional string under any of `names`, trimmed, at most `max` characters.
+    /// An empty string counts as absent: old plugins send "" for unknown values.
+    pub(crate) fn opt_str(
+        &self,
+        names: &[&'static str],
+        max: usize,
+    ) -> Result<Option<&'a str>, ValidationError> {
+        let Some((name, value)) = self.first(names) else {
+            return Ok(None);
+        };
+        let s = value.as_str().ok_or_else(|| wrong_type(name, "a string"))?.trim();
+        if s.chars().count() > max {
+            return Err(ValidationError::new(
+                ErrorCode::InvalidValue,
+                Some(name),
+                format!("{name} is longer than {max} characters"),
+            ));
+        }
+        if s.chars().any(char::is_control) {
+            return Err(ValidationError::new(
+                ErrorCode::InvalidValue,
+                Some(name),
+                format!("{name} contains control characters"),
+            ));
+        }
+        Ok((!s.is_empty()).then_some(s))
+    }
+
+    pub(crate) fn opt_u64(&self, name: &'static str, max: u64) -> Result<Option<u64>, ValidationError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let n = value
+            .as_u64()
+            .ok_or_else(|| wrong_type(name, "a non-negative integer"))?;
+        in_range(name, n as f64, max as f64).map(|_| Some(n))
+    }
+
+    pub(crate) fn opt_f64(&self, name: &'static str, max: f64) -> Result<Option<f64>, ValidationError> {
+        let Some(value) = self.get(name) else {
+            return Ok(None);
+        };
+        let n = value
+            .as_f64()
+            .ok_or_else(|| wrong_type(name, "a number"))?;
+        in_range(name, n, max).map(|_| Some(n))
+    }
+
+    pub(crate) fn opt_object(
+        &self,
+        name: &'static str,
+    ) -> Result<Option<&'a Map<String, Value>>, ValidationError> {
+        match self.get(name) {
+            None => Ok(None),
+            Some(v) => v.as_object().map(Some).ok_or_else(|| wrong_type(name, "an object")),
+        }
+    }
+}
+
+fn in_range(name: &str, n: f64, max: f64) -> Result<(), ValidationError> {
+    if !(0.0..=max).contains(&n) {
+        return Err(ValidationError::new(
+            ErrorCode::InvalidValue,
+            Some(name),
+            format!("{name} must be between 0 and {max}"),
+        ));
+    }
+    Ok(())
+}
+
+pub(crate) fn missing(name: &str) -> ValidationError {
+    ValidationError::new(
+        ErrorCode::MissingField,
+        Some(name),
+        format!("{name} is required"),
+    )
+}
+
+pub(crate) fn wrong_type(name: &str, expected: &str) -> ValidationError {
+    ValidationError::new(
+        ErrorCode::InvalidType,
+        Some(name),
+        format!("{name} must be {expected}"),
+    )
+}
+
+pub(crate) fn invalid(name: &str, message: impl Into<String>) -> ValidationError {
+    ValidationError::new(ErrorCode::InvalidValue, Some(name), message)
+}

@@ -1,0 +1,346 @@
+//! `POST /api/v1/plugins/heartbeat`: the body plugins send and its validated form.
+//!
+//! Two bodies are accepted: the seed's legacy one `{merchant_id, cms, plugin_version,
+//! sdk_language, errors_last_hour}` (with its optional `php_version`, `wordpress_version`,
+//! `environment`, `server_info`) and the full one (installation_id, site_host,
+//! cms_version, runtime_version, requests_last_hour, last_error_code, sent_at).
+//! Unknown fields are ignored so that newer plugins keep working against older servers.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::error::{ErrorCode, ValidationError};
+use crate::fields::{invalid, wrong_type, Fields};
+use crate::version;
+
+/// Largest accepted body; larger ones get 413 before any parsing.
+pub const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// CMS values the platform ships plugins for (the seed's list).
+pub const KNOWN_CMS: &[&str] = &[
+    "woocommerce",
+    "prestashop",
+    "magento",
+    "shopify",
+    "noncms",
+    "custom",
+];
+pub const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "test"];
+
+const MAX_VERSION_LEN: usize = 64;
+const MAX_HOST_LEN: usize = 253;
+const MAX_SERVER_INFO_ENTRIES: usize = 32;
+const MAX_SERVER_INFO_KEY: usize = 64;
+const MAX_SERVER_INFO_VALUE: usize = 256;
+/// Per-hour counters above this are not a plugin's real traffic but a bug or an attack.
+const MAX_HOURLY_COUNT: u64 = 1_000_000_000;
+
+/// A validated heartbeat, as carried in the Kafka envelope.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Heartbeat {
+    /// True when ingest derived the installation id (the plugin sent none).
+    pub installation_id_derived: bool,
+    pub cms: String,
+    pub cms_version: Option<String>,
+    /// Stored as sent, even when it does not parse (see `plugin_version_valid`).
+    pub plugin_version: String,
+    pub plugin_version_valid: bool,
+    pub sdk_language: Option<String>,
+    pub runtime_version: Option<String>,
+    pub site_host: Option<String>,
+    pub environment: String,
+    pub requests_last_hour: Option<u64>,
+    /// A number, not an integer: the seed's plugins send values like 0.5.
+    pub errors_last_hour: f64,
+    pub last_error_code: Option<String>,
+    pub server_info: BTreeMap<String, String>,
+    /// The plugin's clock: informative only, never trusted for ordering.
+    pub sent_at: Option<DateTime<Utc>>,
+}
+
+/// A heartbeat body after validation, before ingest binds it to the API key's merchant.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HeartbeatRequest {
+    /// The body's merchant, which must equal the key's when present.
+    pub merchant_id: Option<Uuid>,
+    pub installation_id: Option<Uuid>,
+    pub heartbeat: Heartbeat,
+}
+
+impl HeartbeatRequest {
+    /// Parses and validates a body. Every failure names its field and a stable code.
+    pub fn parse(body: &[u8]) -> Result<Self, ValidationError> {
+        let value: Value = serde_json::from_slice(body).map_err(|e| {
+            ValidationError::new(ErrorCode::InvalidJson, None, format!("body is not valid JSON: {e}"))
+        })?;
+        let Value::Object(map) = value else {
+            return Err(ValidationError::new(
+                ErrorCode::InvalidBody,
+                None,
+                "body must be a JSON object",
+            ));
+        };
+        Self::from_map(&map)
+    }
+
+    fn from_map(map: &Map<String, Value>) -> Result<Self, ValidationError> {
+        let f = Fields::new(map);
+        let merchant_id = uuid_field(&f, "merchant_id")?;
+        let installation_id = uuid_field(&f, "installation_id")?;
+
+        let cms = f.required_str("cms", 32)?.to_ascii_lowercase();
+        if !KNOWN_CMS.contains(&cms.as_str()) {
+            return Err(invalid(
+                "cms",
+                format!("cms must be one of {}", KNOWN_CMS.join(", ")),
+            ));
+        }
+        let plugin_version = f.required_str("plugin_version", MAX_VERSION_LEN)?.to_owned();
+        let plugin_version_valid = version::parse_lenient(&plugin_version).is_some();
+
+        let environment = match f.opt_str(&["environment"], 16)? {
+            None => "production".to_owned(),
+            Some(e) => {
+                let e = e.to_ascii_lowercase();
+                if !ENVIRONMENTS.contains(&e.as_str()) {
+                    return Err(invalid(
+                        "environment",
+                        format!("environment must be one of {}", ENVIRONMENTS.join(", ")),
+                    ));
+                }
+                e
+            }
+        };
+
+        let sdk_language = f
+            .opt_str(&["sdk_language"], 32)?
+            .map(|s| token("sdk_language", s))
+            .transpose()?;
+        let site_host = f
+            .opt_str(&["site_host"], MAX_HOST_LEN)?
+            .map(host)
+            .transpose()?;
+        let sent_at = f
+            .opt_str(&["sent_at"], 64)?
+            .map(|s| {
+                DateTime::parse_from_rfc3339(s)
+                    .map(|t| t.with_timezone(&Utc))
+                    .map_err(|_| invalid("sent_at", "sent_at must be an RFC 3339 timestamp"))
+            })
+            .transpose()?;
+
+        Ok(Self {
+            merchant_id,
+            installation_id,
+            heartbeat: Heartbeat {
+                installation_id_derived: installation_id.is_none(),
+                cms,
+                cms_version: owned(f.opt_str(&["cms_version", "wordpress_version"], MAX_VERSION_LEN)?),
+                plugin_version,
+                plugin_version_valid,
+                sdk_language,
+                runtime_version: owned(f.opt_str(
+                    &["runtime_version", "php_version", "node_version"],
+                    MAX_VERSION_LEN,
+                )?),
+                site_host,
+                environment,
+                requests_last_hour: f.opt_u64("requests_last_hour", MAX_HOURLY_COUNT)?,
+                errors_last_hour: f
+                    .opt_f64("errors_last_hour", MAX_HOURLY_COUNT as f64)?
+                    .unwrap_or(0.0),
+                last_error_code: owned(f.opt_str(&["last_error_code"], 128)?),
+                server_info: server_info(f.opt_object("server_info")?)?,
+                sent_at,
+            },
+        })
+    }
+}
+
+fn owned(s: Option<&str>) -> Option<String> {
+    s.map(str::to_owned)
+}
+
+fn uuid_field(f: &Fields<'_>, name: &'static str) -> Result<Option<Uuid>, ValidationError> {
+    f.opt_str(&[name], 36)?
+        .map(|s| Uuid::parse_str(s).map_err(|_| invalid(name, format!("{name} must be a UUID"))))
+        .transpose()
+}
+
+/// A lowercase identifier-like token (`php`, `node`, `python3.11`).
+fn token(name: &str, s: &str) -> Result<String, ValidationError> {
+    let s = s.to_ascii_lowercase();
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || "_+.-".contains(c)) {
+        Ok(s)
+    } else {
+        Err(invalid(name, format!("{name} may contain only letters, digits and _+.-")))
+    }
+}
+
+/// A host name with an optional port; a URL is refused rather than guessed at.
+fn host(s: &str) -> Result<String, ValidationError> {
+    let s = s.to_ascii_lowercase();
+    if s.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+        Ok(s)
+    } else {
+        Err(invalid("site_host", "site_host must be a host name, without scheme or path"))
+    }
+}
+
+/// Flat string map of server facts (software, limits). Scalars are rendered as text;
+/// nested values are refused so that nobody ships whole `$_SERVER` dumps to us.
+fn server_info(map: Option<&Map<String, Value>>) -> Result<BTreeMap<String, String>, ValidationError> {
+    let Some(map) = map else {
+        return Ok(BTreeMap::new());
+    };
+    if map.len() > MAX_SERVER_INFO_ENTRIES {
+        return Err(invalid(
+            "server_info",
+            format!("server_info may have at most {MAX_SERVER_INFO_ENTRIES} entries"),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        let field = format!("server_info.{key}");
+        if key.chars().count() > MAX_SERVER_INFO_KEY || key.chars().any(char::is_control) {
+            return Err(invalid(&field, "server_info keys must be short printable names"));
+        }
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(wrong_type(&field, "a string, number or boolean"))
+            }
+        };
+        if text.chars().count() > MAX_SERVER_INFO_VALUE || text.chars().any(char::is_control) {
+            return Err(invalid(
+                &field,
+                format!("server_info values must be printable and at most {MAX_SERVER_INFO_VALUE} characters"),
+            ));
+        }
+        out.insert(key.clone(), text);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn parse(v: Value) -> Result<HeartbeatRequest, ValidationError> {
+        HeartbeatRequest::parse(v.to_string().as_bytes())
+    }
+
+    /// The seed README's example body, with a real UUID for its "uuid" placeholder.
+    fn seed_body() -> Value {
+        json!({
+          "merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
+          "cms": "woocommerce",
+          "plugin_version": "1.3.5",
+          "sdk_language": "php",
+          "errors_last_hour": 0.5,
+          "environment": "production",
+          "php_version": "8.1.0",
+          "wordpress_version": "6.4",
+          "server_info": {
+            "server_software": "Apache/2.4.56",
+            "max_execution_time": "300",
+            "memory_limit": "256M"
+          }
+        })
+    }
+
+    #[test]
+    fn accepts_the_seed_body_and_maps_its_aliases() {
+        let r = parse(seed_body()).expect("seed body is valid");
+        assert!(r.merchant_id.is_some());
+        assert!(r.installation_id.is_none());
+        let h = r.heartbeat;
+        assert!(h.installation_id_derived);
+        assert_eq!(h.cms, "woocommerce");
+        assert_eq!(h.cms_version.as_deref(), Some("6.4"));
+        assert_eq!(h.runtime_version.as_deref(), Some("8.1.0"));
+        assert_eq!(h.errors_last_hour, 0.5);
+        assert!(h.plugin_version_valid);
+        assert_eq!(h.server_info["memory_limit"], "256M");
+    }
+
+    #[test]
+    fn accepts_the_legacy_minimal_body() {
+        let r = parse(json!({"merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
+            "cms": "prestashop", "plugin_version": "2.1.0", "sdk_language": "php",
+            "errors_last_hour": 3}))
+        .expect("legacy body is valid");
+        assert_eq!(r.heartbeat.environment, "production");
+        assert_eq!(r.heartbeat.errors_last_hour, 3.0);
+    }
+
+    #[test]
+    fn accepts_the_full_body() {
+        let r = parse(json!({
+            "installation_id": "5f0e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f",
+            "cms": "Magento", "cms_version": "2.4.6", "plugin_version": "v3.0",
+            "sdk_language": "PHP", "runtime_version": "8.2.1", "site_host": "Shop.Example.com",
+            "environment": "staging", "requests_last_hour": 1200, "errors_last_hour": 12,
+            "last_error_code": "card_declined", "sent_at": "2026-11-29T10:00:00+01:00"
+        }))
+        .expect("full body is valid");
+        let h = r.heartbeat;
+        assert!(!h.installation_id_derived);
+        assert_eq!(h.cms, "magento");
+        assert_eq!(h.sdk_language.as_deref(), Some("php"));
+        assert_eq!(h.site_host.as_deref(), Some("shop.example.com"));
+        assert_eq!(h.requests_last_hour, Some(1200));
+        assert_eq!(h.sent_at.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-29T09:00:00+00:00"));
+    }
+
+    #[test]
+    fn an_unparsable_version_is_kept_and_flagged() {
+        let mut b = seed_body();
+        b["plugin_version"] = json!("nightly-build");
+        let h = parse(b).expect("still accepted").heartbeat;
+        assert_eq!(h.plugin_version, "nightly-build");
+        assert!(!h.plugin_version_valid);
+    }
+
+    #[test]
+    fn refuses_bad_input_with_code_and_field() {
+        let long = "x".repeat(65);
+        let cases: Vec<(Value, ErrorCode, Option<&str>)> = vec![
+            (json!([1, 2]), ErrorCode::InvalidBody, None),
+            (json!({"cms": "woocommerce"}), ErrorCode::MissingField, Some("plugin_version")),
+            (json!({"plugin_version": "1.0.0"}), ErrorCode::MissingField, Some("cms")),
+            (json!({"cms": 7, "plugin_version": "1.0.0"}), ErrorCode::InvalidType, Some("cms")),
+            (json!({"cms": "joomla", "plugin_version": "1.0.0"}), ErrorCode::InvalidValue, Some("cms")),
+            (json!({"cms": "shopify", "plugin_version": long}), ErrorCode::InvalidValue, Some("plugin_version")),
+            (json!({"cms": "shopify", "plugin_version": "1", "merchant_id": "nope"}), ErrorCode::InvalidValue, Some("merchant_id")),
+            (json!({"cms": "shopify", "plugin_version": "1", "installation_id": 5}), ErrorCode::InvalidType, Some("installation_id")),
+            (json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": "many"}), ErrorCode::InvalidType, Some("errors_last_hour")),
+            (json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": -1}), ErrorCode::InvalidValue, Some("errors_last_hour")),
+            (json!({"cms": "shopify", "plugin_version": "1", "requests_last_hour": 1.5}), ErrorCode::InvalidType, Some("requests_last_hour")),
+            (json!({"cms": "shopify", "plugin_version": "1", "environment": "prod"}), ErrorCode::InvalidValue, Some("environment")),
+            (json!({"cms": "shopify", "plugin_version": "1", "site_host": "https://a.b/x"}), ErrorCode::InvalidValue, Some("site_host")),
+            (json!({"cms": "shopify", "plugin_version": "1", "sent_at": "yesterday"}), ErrorCode::InvalidValue, Some("sent_at")),
+            (json!({"cms": "shopify", "plugin_version": "1\u{0}"}), ErrorCode::InvalidValue, Some("plugin_version")),
+            (json!({"cms": "shopify", "plugin_version": "1", "server_info": {"env": {"a": 1}}}), ErrorCode::InvalidType, Some("server_info.env")),
+            (json!({"cms": "shopify", "plugin_version": "1", "server_info": "x"}), ErrorCode::InvalidType, Some("server_info")),
+        ];
+        for (body, code, field) in cases {
+            let err = parse(body.clone()).expect_err(&format!("{body} must be refused"));
+            assert_eq!((err.code, err.field.as_deref()), (code, field), "{body}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn malformed_json_is_invalid_json() {
+        let err = HeartbeatRequest::parse(b"{\"cms\": ").expect_err("refused");
+        assert_eq!(err.code, ErrorCode::InvalidJson);
+    }
+}

@@ -1,0 +1,52 @@
+//! Plugin version strings as plugins send them.
+//!
+//! Plugins in the wild send "1.3.5", "v1.3", "1.3.5-beta.2" and worse. A version that
+//! does not parse is kept verbatim and flagged; it never fails a heartbeat.
+
+/// Parses a plugin version leniently: an optional leading `v`, and missing minor or
+/// patch components read as zero ("1.3" is 1.3.0). Anything else must be semver.
+pub fn parse_lenient(raw: &str) -> Option<semver::Version> {
+    let s = raw.trim();
+    let s = s.strip_prefix(['v', 'V']).unwrap_or(s);
+    if let Ok(v) = semver::Version::parse(s) {
+        return Some(v);
+    }
+    // Pad a short numeric core ("1" or "1.3"), keeping any pre-release/build suffix.
+    let split = s.find(['-', '+']).unwrap_or(s.len());
+    let (core, rest) = s.split_at(split);
+    let parts: Vec<&str> = core.split('.').collect();
+    if parts.is_empty() || parts.len() >= 3 || parts.iter().any(|p| p.is_empty()) {
+        return None;
+    }
+    let mut padded = parts.join(".");
+    for _ in parts.len()..3 {
+        padded.push_str(".0");
+    }
+    semver::Version::parse(&format!("{padded}{rest}")).ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_lenient;
+
+    #[test]
+    fn parses_what_plugins_send() {
+        let cases = [
+            ("1.3.5", Some("1.3.5")),
+            ("v1.3.5", Some("1.3.5")),
+            (" 1.3 ", Some("1.3.0")),
+            ("2", Some("2.0.0")),
+            ("1.3-beta.1", Some("1.3.0-beta.1")),
+            ("1.3.5+build7", Some("1.3.5+build7")),
+            ("1.3.5.1", None),
+            ("latest", None),
+            ("", None),
+            ("1..2", None),
+            ("01.2.3", None),
+        ];
+        for (raw, want) in cases {
+            let got = parse_lenient(raw).map(|v| v.to_string());
+            assert_eq!(got.as_deref(), want, "input {raw:?}");
+        }
+    }
+}

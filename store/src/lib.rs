@@ -1,0 +1,10 @@
+//! PostgreSQL and ClickHouse access shared by the services.
+//!
+//! Schema lives in `migrations/`; queries that more than one service runs live here,
+//! once. Queries only one service runs stay next to that service's code.
+
+pub mod api_keys;
+pub mod clickhouse;
+pub mod merchants;
+pub mod migrate;
+pub mod postgres;
