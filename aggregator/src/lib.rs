@@ -1,1 +1,16 @@
+//! aggregator: one Kafka consumer group turning heartbeats into ClickHouse rows and
+//! PostgreSQL installation state.
+//!
+//! A batch's path: `consume.rs` (poll, bound the batch) → `deadletter.rs` (poison
+//! records) → `sink/clickhouse.rs` (raw rows) → `sink/postgres.rs` (installations and
+//! the applied-offset watermark, in one transaction) → offsets committed. Offsets are
+//! committed only after every sink acknowledged; a replay is harmless because
+//! ClickHouse rows collapse on event_id and PostgreSQL skips offsets it already applied.
 
+pub mod configuration;
+pub mod consume;
+pub mod deadletter;
+pub mod http;
+pub mod metrics;
+pub mod record;
+pub mod sink;

@@ -1,1 +1,171 @@
+//! Helpers every end-to-end test starts from: one `TestEnv` wired to the live stack
+//! (ingest, Kafka, aggregator, ClickHouse, PostgreSQL) as `dev/test` starts it.
+//!
+//! Tests isolate themselves by creating their own merchant, never by cleaning tables.
+//! A service that is not reachable fails the test with the reason; nothing is skipped.
 
+use std::time::{Duration, Instant};
+
+use reqwest::StatusCode;
+use serde_json::Value;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+pub struct TestEnv {
+    pub ingest_url: String,
+    pub pool: PgPool,
+    pub clickhouse: clickhouse::Client,
+    pub http: reqwest::Client,
+    pub root: std::path::PathBuf,
+}
+
+/// A merchant created for one test, with an active API key.
+pub struct TestMerchant {
+    pub id: Uuid,
+    pub key_id: Uuid,
+    pub key: String,
+}
+
+/// A response as the plugin sees it.
+#[derive(Debug)]
+pub struct Reply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub retry_after: Option<String>,
+}
+
+impl Reply {
+    pub fn code(&self) -> &str {
+        self.body["error"]["code"].as_str().unwrap_or("")
+    }
+}
+
+fn env_or(name: &str, default: &str) -> String {
+    std::env::var(name).unwrap_or_else(|_| default.to_owned())
+}
+
+impl TestEnv {
+    pub async fn connect() -> Self {
+        let ingest_url = env_or("INGEST_URL", "http://127.0.0.1:8080");
+        let database_url = env_or(
+            "DATABASE_URL",
+            "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
+        );
+        let clickhouse_url = env_or("CLICKHOUSE_URL", "http://127.0.0.1:8123");
+        let pool = store::postgres::connect(&database_url, 8)
+            .await
+            .unwrap_or_else(|e| panic!("PostgreSQL unreachable ({e}): start the stack with dev/test or dev/up"));
+        let clickhouse = store::clickhouse::client(
+            &clickhouse_url,
+            &env_or("CLICKHOUSE_USER", "default"),
+            &env_or("CLICKHOUSE_PASSWORD", ""),
+        );
+        let http = reqwest::Client::builder()
+            .timeout(Duration::from_secs(30))
+            .build()
+            .expect("http client");
+        let health = http.get(format!("{ingest_url}/healthz")).send().await;
+        assert!(
+            health.as_ref().is_ok_and(|r| r.status().is_success()),
+            "ingest unreachable at {ingest_url} ({health:?}): start it with dev/services up"
+        );
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .parent()
+            .expect("workspace root")
+            .to_path_buf();
+        Self { ingest_url, pool, clickhouse, http, root }
+    }
+
+    pub async fn merchant(&self) -> TestMerchant {
+        let id = store::merchants::create(&self.pool, "E2E Shop", None, "en")
+            .await
+            .expect("create merchant");
+        let key = store::api_keys::create(&self.pool, id, Some("e2e"))
+            .await
+            .expect("create key");
+        TestMerchant { id, key_id: key.id, key: key.secret }
+    }
+
+    /// POSTs a raw body with the given key and content type.
+    pub async fn post_raw(&self, key: Option<&str>, content_type: &str, body: Vec<u8>) -> Reply {
+        let mut request = self
+            .http
+            .post(format!("{}/api/v1/plugins/heartbeat", self.ingest_url))
+            .header("content-type", content_type)
+            .body(body);
+        if let Some(key) = key {
+            request = request.bearer_auth(key);
+        }
+        let response = request.send().await.expect("ingest answered");
+        let status = response.status();
+        let retry_after = response
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned);
+        let bytes = response.bytes().await.expect("body");
+        let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+        Reply { status, body, retry_after }
+    }
+
+    pub async fn heartbeat(&self, key: &str, body: &Value) -> Reply {
+        self.post_raw(Some(key), "application/json", body.to_string().into_bytes())
+            .await
+    }
+
+    /// Rows (after deduplication) in ClickHouse for a merchant.
+    pub async fn clickhouse_rows(&self, merchant: Uuid) -> u64 {
+        self.clickhouse
+            .query("SELECT count() FROM heartbeats FINAL WHERE merchant_id = toUUID(?)")
+            .bind(merchant.to_string())
+            .fetch_one()
+            .await
+            .expect("clickhouse count")
+    }
+
+    /// Sum of heartbeat_count over a merchant's installations in PostgreSQL.
+    pub async fn postgres_heartbeats(&self, merchant: Uuid) -> i64 {
+        sqlx::query_scalar(
+            "SELECT COALESCE(sum(heartbeat_count), 0)::bigint FROM plugin_installations WHERE merchant_id = $1",
+        )
+        .bind(merchant)
+        .fetch_one(&self.pool)
+        .await
+        .expect("postgres sum")
+    }
+
+    /// Polls until both stores hold `expected` heartbeats of the merchant, or panics
+    /// after `timeout` with what each store holds.
+    pub async fn wait_for_heartbeats(&self, merchant: Uuid, expected: u64, timeout: Duration) {
+        let deadline = Instant::now() + timeout;
+        loop {
+            let ch = self.clickhouse_rows(merchant).await;
+            let pg = self.postgres_heartbeats(merchant).await;
+            if ch == expected && pg == expected as i64 {
+                return;
+            }
+            assert!(
+                ch <= expected && pg <= expected as i64,
+                "more heartbeats than sent: clickhouse {ch}, postgres {pg}, expected {expected}"
+            );
+            assert!(
+                Instant::now() < deadline,
+                "after {timeout:?}: clickhouse {ch}, postgres {pg}, expected {expected}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
+    /// Runs `dev/stack <args>` (start/stop a service) and fails with its output.
+    pub fn stack(&self, args: &[&str]) {
+        let out = std::process::Command::new(self.root.join("dev/stack"))
+            .args(args)
+            .output()
+            .expect("run dev/stack");
+        assert!(
+            out.status.success(),
+            "dev/stack {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    }
+}

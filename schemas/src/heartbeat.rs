@@ -62,6 +62,18 @@ pub struct Heartbeat {
     pub sent_at: Option<DateTime<Utc>>,
 }
 
+impl Heartbeat {
+    /// Errors per 100 requests over the plugin's last hour; 0 when it reported no
+    /// requests (an idle shop is not a failing one). Capped at 100 because a plugin
+    /// counting retries can report more errors than requests.
+    pub fn error_rate_percent(&self) -> f64 {
+        match self.requests_last_hour {
+            Some(requests) if requests > 0 => (100.0 * self.errors_last_hour / requests as f64).min(100.0),
+            _ => 0.0,
+        }
+    }
+}
+
 /// A heartbeat body after validation, before ingest binds it to the API key's merchant.
 #[derive(Debug, Clone, PartialEq)]
 pub struct HeartbeatRequest {
@@ -335,6 +347,17 @@ mod tests {
         for (body, code, field) in cases {
             let err = parse(body.clone()).expect_err(&format!("{body} must be refused"));
             assert_eq!((err.code, err.field.as_deref()), (code, field), "{body}: {}", err.message);
+        }
+    }
+
+    #[test]
+    fn error_rate_is_per_hundred_requests_and_capped() {
+        let mut h = parse(seed_body()).expect("valid").heartbeat;
+        let cases = [(None, 5.0, 0.0), (Some(0), 5.0, 0.0), (Some(200), 5.0, 2.5), (Some(10), 50.0, 100.0)];
+        for (requests, errors, want) in cases {
+            h.requests_last_hour = requests;
+            h.errors_last_hour = errors;
+            assert_eq!(h.error_rate_percent(), want, "{requests:?} {errors}");
         }
     }
 

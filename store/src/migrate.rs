@@ -107,10 +107,7 @@ struct AppliedRow {
 /// DDL, so every statement is written to be idempotent and a failed file is re-run whole.
 pub async fn clickhouse(url: &str, user: &str, password: &str) -> anyhow::Result<usize> {
     // The product database may not exist yet: connect to `default`.
-    let client = clickhouse::Client::default()
-        .with_url(url)
-        .with_user(user)
-        .with_password(password);
+    let client = crate::clickhouse::server(url, user, password);
     let table = format!("{}.schema_migrations", crate::clickhouse::DATABASE);
     client
         .query(&format!("CREATE DATABASE IF NOT EXISTS {}", crate::clickhouse::DATABASE))

@@ -1,0 +1,265 @@
+//! The consumer loop: poll a bounded batch, write it to every sink (retrying with
+//! backoff, never dropping), then commit its offsets. A sink that is down stops the
+//! commits, not the process; the backlog waits in Kafka.
+
+use std::collections::BTreeMap;
+use std::future::Future;
+use std::time::{Duration, Instant};
+
+use rdkafka::config::ClientConfig;
+use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
+use rdkafka::message::Message;
+use rdkafka::{Offset, TopicPartitionList};
+use tokio::sync::watch;
+
+use crate::configuration::Settings;
+use crate::deadletter::DeadLetters;
+use crate::metrics::Metrics;
+use crate::record::{self, Record};
+use crate::sink;
+
+struct Pipeline {
+    topic: String,
+    pool: sqlx::PgPool,
+    clickhouse: clickhouse::Client,
+    dead_letters: DeadLetters,
+    metrics: Metrics,
+    max_backoff: Duration,
+    stop: watch::Receiver<bool>,
+}
+
+pub async fn run(settings: Settings) -> anyhow::Result<()> {
+    let metrics = Metrics::new()?;
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        runtime::shutdown::signal().await;
+        let _ = stop_tx.send(true);
+    });
+    let http_metrics = metrics.clone();
+    let listen = settings.listen_addr;
+    tokio::spawn(async move {
+        if let Err(e) = crate::http::serve(listen, http_metrics).await {
+            tracing::error!(error = %e, "metrics endpoint failed");
+        }
+    });
+
+    let pool = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(settings.postgres.database_max_connections)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect_lazy(&settings.postgres.database_url)?;
+    let ch = &settings.clickhouse;
+    let consumer: StreamConsumer = ClientConfig::new()
+        .set("bootstrap.servers", &settings.kafka.kafka_brokers)
+        .set("group.id", &settings.group_id)
+        .set("client.id", "aggregator")
+        .set("enable.auto.commit", "false")
+        .set("auto.offset.reset", "earliest")
+        .set("partition.assignment.strategy", "cooperative-sticky")
+        .set("session.timeout.ms", "10000")
+        .create()?;
+    consumer.subscribe(&[&settings.kafka.heartbeat_topic])?;
+
+    let mut pipeline = Pipeline {
+        topic: settings.kafka.heartbeat_topic.clone(),
+        pool,
+        clickhouse: store::clickhouse::client(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password),
+        dead_letters: DeadLetters::new(&settings.kafka.kafka_brokers, &settings.kafka.deadletter_topic)?,
+        metrics,
+        max_backoff: settings.max_backoff(),
+        stop,
+    };
+    tracing::info!(group = %settings.group_id, topic = %pipeline.topic, "aggregator consuming");
+
+    loop {
+        let mut stop = pipeline.stop.clone();
+        let records = tokio::select! {
+            _ = stop.wait_for(|s| *s) => break,
+            r = collect_batch(&consumer, settings.batch_max_records, settings.batch_max_wait()) => r,
+        };
+        if records.is_empty() {
+            continue;
+        }
+        if !pipeline.write(&records).await {
+            break; // stopping mid-batch: not committed, so it is replayed on restart
+        }
+        pipeline.commit(&consumer, &records);
+    }
+    tracing::info!("aggregator stopped");
+    Ok(())
+}
+
+/// Waits for one record, then gathers more until the batch is full or the first
+/// record has waited `max_wait`.
+async fn collect_batch(consumer: &StreamConsumer, max: usize, max_wait: Duration) -> Vec<Record> {
+    let first = match consumer.recv().await {
+        Ok(m) => owned(&m),
+        Err(e) => {
+            tracing::warn!(error = %e, "kafka poll failed");
+            tokio::time::sleep(Duration::from_millis(500)).await;
+            return Vec::new();
+        }
+    };
+    let deadline = tokio::time::Instant::now() + max_wait;
+    let mut records = vec![first];
+    while records.len() < max {
+        match tokio::time::timeout_at(deadline, consumer.recv()).await {
+            Ok(Ok(m)) => records.push(owned(&m)),
+            Ok(Err(e)) => {
+                tracing::warn!(error = %e, "kafka poll failed mid-batch");
+                break;
+            }
+            Err(_deadline) => break,
+        }
+    }
+    records
+}
+
+fn owned(m: &rdkafka::message::BorrowedMessage<'_>) -> Record {
+    Record {
+        topic: m.topic().to_owned(),
+        partition: m.partition(),
+        offset: m.offset(),
+        key: m.key().map(<[u8]>::to_vec),
+        payload: m.payload().map(<[u8]>::to_vec).unwrap_or_default(),
+    }
+}
+
+/// Partition → offset after the batch's last record of that partition.
+fn next_offsets(records: &[Record]) -> BTreeMap<i32, i64> {
+    let mut next = BTreeMap::new();
+    for r in records {
+        let n = next.entry(r.partition).or_insert(0);
+        *n = (*n).max(r.offset + 1);
+    }
+    next
+}
+
+impl Pipeline {
+    /// Writes a batch to every sink; false if asked to stop before all acknowledged.
+    async fn write(&mut self, records: &[Record]) -> bool {
+        let started = Instant::now();
+        let (heartbeats, poison) = record::decode(records);
+        if !poison.is_empty() {
+            for (r, e) in &poison {
+                tracing::warn!(partition = r.partition, offset = r.offset, reason = e.reason(), "dead-lettering record");
+            }
+            let dl = &self.dead_letters;
+            if self.retry("deadletter", || dl.send(&poison)).await.is_none() {
+                return false;
+            }
+        }
+        let ch = self.clickhouse.clone();
+        if self
+            .retry("clickhouse", || sink::clickhouse::insert_heartbeats(&ch, &heartbeats))
+            .await
+            .is_none()
+        {
+            return false;
+        }
+        let next = next_offsets(records);
+        let pool = self.pool.clone();
+        let topic = self.topic.clone();
+        let Some(applied) = self
+            .retry("postgres", || sink::postgres::apply(&pool, &topic, &heartbeats, &next))
+            .await
+        else {
+            return false;
+        };
+        let m = &self.metrics;
+        m.batch_size.observe(records.len() as f64);
+        m.records
+            .with_label_values(&[&self.topic, "written"])
+            .inc_by(heartbeats.len() as u64);
+        m.records
+            .with_label_values(&[&self.topic, "dead_lettered"])
+            .inc_by(poison.len() as u64);
+        m.replayed_skipped
+            .with_label_values(&[&self.topic])
+            .inc_by(applied.skipped_replayed as u64);
+        tracing::debug!(
+            records = records.len(),
+            installations = applied.installations,
+            replayed = applied.skipped_replayed,
+            elapsed_ms = started.elapsed().as_millis() as u64,
+            "batch written"
+        );
+        true
+    }
+
+    /// Runs `op` until it succeeds, with exponential backoff; None when stopping.
+    async fn retry<T, E, F, Fut>(&self, sink: &str, mut op: F) -> Option<T>
+    where
+        E: std::fmt::Display,
+        F: FnMut() -> Fut,
+        Fut: Future<Output = Result<T, E>>,
+    {
+        let mut backoff = Duration::from_millis(100);
+        let mut stop = self.stop.clone();
+        loop {
+            let started = Instant::now();
+            match op().await {
+                Ok(v) => {
+                    self.metrics
+                        .sink_duration
+                        .with_label_values(&[sink])
+                        .observe(started.elapsed().as_secs_f64());
+                    return Some(v);
+                }
+                Err(e) => {
+                    self.metrics.sink_failures.with_label_values(&[sink]).inc();
+                    tracing::warn!(sink, error = %e, retry_in_ms = backoff.as_millis() as u64, "sink write failed; retrying");
+                }
+            }
+            tokio::select! {
+                _ = stop.wait_for(|s| *s) => return None,
+                _ = tokio::time::sleep(backoff) => {}
+            }
+            backoff = (backoff * 2).min(self.max_backoff);
+        }
+    }
+
+    /// Commits the batch's offsets. A failed commit (e.g. the partition moved to another
+    /// instance in a rebalance) only means a harmless replay, so it is logged, not fatal.
+    fn commit(&self, consumer: &StreamConsumer, records: &[Record]) {
+        let mut list = TopicPartitionList::new();
+        let next = next_offsets(records);
+        for (partition, offset) in &next {
+            if let Err(e) = list.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset)) {
+                tracing::error!(error = %e, "cannot build commit list");
+                return;
+            }
+        }
+        match consumer.commit(&list, CommitMode::Sync) {
+            Ok(()) => {
+                for (partition, offset) in next {
+                    self.metrics
+                        .committed_offset
+                        .with_label_values(&[&self.topic, &partition.to_string()])
+                        .set(offset);
+                }
+            }
+            Err(e) => {
+                self.metrics.sink_failures.with_label_values(&["commit"]).inc();
+                tracing::warn!(error = %e, "offset commit failed; the batch will be replayed harmlessly");
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn next_offsets_are_one_past_each_partitions_last_record() {
+        let r = |partition, offset| Record {
+            topic: "t".into(),
+            partition,
+            offset,
+            key: None,
+            payload: Vec::new(),
+        };
+        let next = next_offsets(&[r(0, 5), r(1, 9), r(0, 7), r(0, 6)]);
+        assert_eq!(next, BTreeMap::from([(0, 8), (1, 10)]));
+    }
+}

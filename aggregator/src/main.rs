@@ -1,0 +1,19 @@
+use clap::Parser;
+use aggregator::configuration::{Command, Settings};
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let settings = Settings::parse();
+    runtime::logging::init(settings.log.log_format);
+    match settings.command {
+        Some(Command::Migrate) => {
+            let pool = store::postgres::connect(&settings.postgres.database_url, 1).await?;
+            let pg = store::migrate::postgres(&pool).await?;
+            let ch = &settings.clickhouse;
+            let chn = store::migrate::clickhouse(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password).await?;
+            tracing::info!(postgres = pg, clickhouse = chn, "migrations up to date");
+        }
+        None | Some(Command::Serve) => aggregator::consume::run(settings).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,268 @@
+//! Installation state into PostgreSQL, exactly once per Kafka offset.
+//!
+//! One transaction per batch: lock the partitions' applied-offset watermarks, drop the
+//! records already applied (a replay after a crash or rebalance), upsert one row per
+//! installation, advance the watermarks. Two consumers that briefly own the same
+//! partition during a rebalance serialise on the row locks.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::record::DecodedHeartbeat;
+
+/// What one batch changes for one installation: the newest heartbeat's state plus
+/// the batch's count and time range.
+#[derive(Debug, Clone)]
+struct InstallationUpdate<'a> {
+    latest: &'a DecodedHeartbeat,
+    count: i64,
+    first_seen: DateTime<Utc>,
+    last_seen: DateTime<Utc>,
+}
+
+/// Folds a batch into one update per installation. "Newest" is by ingest's clock
+/// (received_at), ties broken by offset, never by the plugin's clock.
+fn fold<'a>(batch: &[&'a DecodedHeartbeat]) -> Vec<InstallationUpdate<'a>> {
+    let mut by_installation: HashMap<Uuid, InstallationUpdate<'a>> = HashMap::new();
+    for &d in batch {
+        let at = d.envelope.received_at;
+        by_installation
+            .entry(d.envelope.installation_id)
+            .and_modify(|u| {
+                u.count += 1;
+                u.first_seen = u.first_seen.min(at);
+                if (at, d.offset) >= (u.latest.envelope.received_at, u.latest.offset) {
+                    u.latest = d;
+                }
+                u.last_seen = u.last_seen.max(at);
+            })
+            .or_insert(InstallationUpdate {
+                latest: d,
+                count: 1,
+                first_seen: at,
+                last_seen: at,
+            });
+    }
+    by_installation.into_values().collect()
+}
+
+/// Outcome of one batch write.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub struct Applied {
+    pub installations: usize,
+    /// Records PostgreSQL had applied before (replays): skipped, not counted twice.
+    pub skipped_replayed: usize,
+}
+
+/// Applies a batch (records of one topic) and advances the watermarks to `next_offsets`
+/// (partition → offset after the batch's last record, poison records included).
+pub async fn apply(
+    pool: &PgPool,
+    topic: &str,
+    batch: &[DecodedHeartbeat],
+    next_offsets: &BTreeMap<i32, i64>,
+) -> sqlx::Result<Applied> {
+    let partitions: Vec<i32> = next_offsets.keys().copied().collect();
+    let mut tx = pool.begin().await?;
+    sqlx::query(
+        "INSERT INTO aggregator_offsets (topic, partition, next_offset)
+         SELECT $1, p, 0 FROM unnest($2::int[]) AS p
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(topic)
+    .bind(&partitions)
+    .execute(&mut *tx)
+    .await?;
+    let applied: HashMap<i32, i64> = sqlx::query_as(
+        "SELECT partition, next_offset FROM aggregator_offsets
+         WHERE topic = $1 AND partition = ANY($2) ORDER BY partition FOR UPDATE",
+    )
+    .bind(topic)
+    .bind(&partitions)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect();
+
+    let fresh: Vec<&DecodedHeartbeat> = batch
+        .iter()
+        .filter(|d| d.offset >= applied.get(&d.partition).copied().unwrap_or(0))
+        .collect();
+    let updates = fold(&fresh);
+    upsert_installations(&mut tx, &updates).await?;
+
+    let next: Vec<i64> = partitions.iter().map(|p| next_offsets[p]).collect();
+    sqlx::query(
+        "UPDATE aggregator_offsets o
+         SET next_offset = GREATEST(o.next_offset, v.next_offset), updated_at = now()
+         FROM unnest($2::int[], $3::bigint[]) AS v(partition, next_offset)
+         WHERE o.topic = $1 AND o.partition = v.partition",
+    )
+    .bind(topic)
+    .bind(&partitions)
+    .bind(&next)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(Applied {
+        installations: updates.len(),
+        skipped_replayed: batch.len() - fresh.len(),
+    })
+}
+
+/// One multi-row upsert. A row's descriptive fields change only when the update is at
+/// least as new as what is stored; counts add up; first/last seen widen. The WHERE
+/// clause refuses to move an installation id to another merchant.
+async fn upsert_installations(
+    tx: &mut sqlx::PgConnection,
+    updates: &[InstallationUpdate<'_>],
+) -> sqlx::Result<()> {
+    if updates.is_empty() {
+        return Ok(());
+    }
+    let mut c = Columns::default();
+    for u in updates {
+        let e = &u.latest.envelope;
+        let h = &e.payload;
+        c.id.push(e.installation_id);
+        c.merchant_id.push(e.merchant_id);
+        c.cms.push(h.cms.clone());
+        c.cms_version.push(h.cms_version.clone());
+        c.plugin_version.push(h.plugin_version.clone());
+        c.plugin_version_valid.push(h.plugin_version_valid);
+        c.sdk_language.push(h.sdk_language.clone());
+        c.runtime_version.push(h.runtime_version.clone());
+        c.site_host.push(h.site_host.clone());
+        c.environment.push(h.environment.clone());
+        c.error_rate.push(h.error_rate_percent());
+        c.requests_last_hour.push(h.requests_last_hour.map(|r| r.min(i64::MAX as u64) as i64));
+        c.errors_last_hour.push(h.errors_last_hour);
+        c.last_error_code.push(h.last_error_code.clone());
+        c.server_info.push(serde_json::to_string(&h.server_info).unwrap_or_else(|_| "{}".into()));
+        c.count.push(u.count);
+        c.first_seen.push(u.first_seen);
+        c.last_seen.push(u.last_seen);
+    }
+    sqlx::query(
+        "INSERT INTO plugin_installations AS i (
+            id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
+            sdk_language, runtime_version, site_host, environment, error_rate,
+            requests_last_hour, errors_last_hour, last_error_code, server_info,
+            heartbeat_count, first_seen_at, last_heartbeat_at)
+         SELECT id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
+            sdk_language, runtime_version, site_host, environment, error_rate::numeric(6,2),
+            requests_last_hour, errors_last_hour, last_error_code, server_info::jsonb,
+            heartbeat_count, first_seen_at, last_heartbeat_at
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bool[],
+                     $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
+                     $12::bigint[], $13::float8[], $14::text[], $15::text[],
+                     $16::bigint[], $17::timestamptz[], $18::timestamptz[])
+              AS u(id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
+                   sdk_language, runtime_version, site_host, environment, error_rate,
+                   requests_last_hour, errors_last_hour, last_error_code, server_info,
+                   heartbeat_count, first_seen_at, last_heartbeat_at)
+         ON CONFLICT (id) DO UPDATE SET
+            heartbeat_count = i.heartbeat_count + EXCLUDED.heartbeat_count,
+            first_seen_at = LEAST(i.first_seen_at, EXCLUDED.first_seen_at),
+            last_heartbeat_at = GREATEST(i.last_heartbeat_at, EXCLUDED.last_heartbeat_at),
+            cms = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.cms ELSE i.cms END,
+            cms_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.cms_version ELSE i.cms_version END,
+            plugin_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.plugin_version ELSE i.plugin_version END,
+            plugin_version_valid = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.plugin_version_valid ELSE i.plugin_version_valid END,
+            sdk_language = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.sdk_language ELSE i.sdk_language END,
+            runtime_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.runtime_version ELSE i.runtime_version END,
+            site_host = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.site_host ELSE i.site_host END,
+            environment = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.environment ELSE i.environment END,
+            error_rate = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.error_rate ELSE i.error_rate END,
+            requests_last_hour = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.requests_last_hour ELSE i.requests_last_hour END,
+            errors_last_hour = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.errors_last_hour ELSE i.errors_last_hour END,
+            last_error_code = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.last_error_code ELSE i.last_error_code END,
+            server_info = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.server_info ELSE i.server_info END,
+            updated_at = now()
+         WHERE i.merchant_id = EXCLUDED.merchant_id",
+    )
+    .bind(c.id)
+    .bind(c.merchant_id)
+    .bind(c.cms)
+    .bind(c.cms_version)
+    .bind(c.plugin_version)
+    .bind(c.plugin_version_valid)
+    .bind(c.sdk_language)
+    .bind(c.runtime_version)
+    .bind(c.site_host)
+    .bind(c.environment)
+    .bind(c.error_rate)
+    .bind(c.requests_last_hour)
+    .bind(c.errors_last_hour)
+    .bind(c.last_error_code)
+    .bind(c.server_info)
+    .bind(c.count)
+    .bind(c.first_seen)
+    .bind(c.last_seen)
+    .execute(&mut *tx)
+    .await?;
+    Ok(())
+}
+
+/// Column arrays for the UNNEST upsert (one bind per column, not per row).
+#[derive(Default)]
+struct Columns {
+    id: Vec<Uuid>,
+    merchant_id: Vec<Uuid>,
+    cms: Vec<String>,
+    cms_version: Vec<Option<String>>,
+    plugin_version: Vec<String>,
+    plugin_version_valid: Vec<bool>,
+    sdk_language: Vec<Option<String>>,
+    runtime_version: Vec<Option<String>>,
+    site_host: Vec<Option<String>>,
+    environment: Vec<String>,
+    error_rate: Vec<f64>,
+    requests_last_hour: Vec<Option<i64>>,
+    errors_last_hour: Vec<f64>,
+    last_error_code: Vec<Option<String>>,
+    server_info: Vec<String>,
+    count: Vec<i64>,
+    first_seen: Vec<DateTime<Utc>>,
+    last_seen: Vec<DateTime<Utc>>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::TimeZone;
+    use schemas::heartbeat::HeartbeatRequest;
+    use schemas::Envelope;
+
+    fn record(installation: u128, offset: i64, secs: i64, version: &str) -> DecodedHeartbeat {
+        let body = format!(r#"{{"cms":"woocommerce","plugin_version":"{version}"}}"#);
+        let hb = HeartbeatRequest::parse(body.as_bytes()).expect("valid").heartbeat;
+        let mut envelope = Envelope::new(Uuid::from_u128(9), Uuid::from_u128(installation), hb);
+        envelope.received_at = Utc.timestamp_opt(secs, 0).single().expect("valid time");
+        DecodedHeartbeat { partition: 0, offset, envelope }
+    }
+
+    #[test]
+    fn folds_per_installation_keeping_the_newest_state() {
+        let batch = [
+            record(1, 10, 100, "1.0.0"),
+            record(2, 11, 105, "2.0.0"),
+            record(1, 12, 300, "1.1.0"),
+            // Later offset but older ingest time (two ingest nodes): not the newest state.
+            record(1, 13, 200, "0.9.0"),
+        ];
+        let refs: Vec<&DecodedHeartbeat> = batch.iter().collect();
+        let mut updates = fold(&refs);
+        updates.sort_by_key(|u| u.latest.envelope.installation_id);
+        assert_eq!(updates.len(), 2);
+        let one = &updates[0];
+        assert_eq!(one.count, 3);
+        assert_eq!(one.latest.envelope.payload.plugin_version, "1.1.0");
+        assert_eq!(one.first_seen.timestamp(), 100);
+        assert_eq!(one.last_seen.timestamp(), 300);
+        assert_eq!(updates[1].count, 1);
+    }
+}
