@@ -7,7 +7,10 @@ use clap::{Parser, Subcommand};
 use runtime::settings::{ClickHouseSettings, KafkaSettings, LogSettings, PostgresSettings};
 
 #[derive(Debug, Clone, Parser)]
-#[command(name = "aggregator", about = "Kafka → ClickHouse + PostgreSQL, exactly once in effect")]
+#[command(
+    name = "aggregator",
+    about = "Kafka → ClickHouse + PostgreSQL, exactly once in effect"
+)]
 pub struct Settings {
     #[command(subcommand)]
     pub command: Option<Command>,

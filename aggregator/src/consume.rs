@@ -62,8 +62,15 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut pipeline = Pipeline {
         topic: settings.kafka.heartbeat_topic.clone(),
         pool,
-        clickhouse: store::clickhouse::client(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password),
-        dead_letters: DeadLetters::new(&settings.kafka.kafka_brokers, &settings.kafka.deadletter_topic)?,
+        clickhouse: store::clickhouse::client(
+            &ch.clickhouse_url,
+            &ch.clickhouse_user,
+            &ch.clickhouse_password,
+        ),
+        dead_letters: DeadLetters::new(
+            &settings.kafka.kafka_brokers,
+            &settings.kafka.deadletter_topic,
+        )?,
         metrics,
         max_backoff: settings.max_backoff(),
         stop,
@@ -141,16 +148,27 @@ impl Pipeline {
         let (heartbeats, poison) = record::decode(records);
         if !poison.is_empty() {
             for (r, e) in &poison {
-                tracing::warn!(partition = r.partition, offset = r.offset, reason = e.reason(), "dead-lettering record");
+                tracing::warn!(
+                    partition = r.partition,
+                    offset = r.offset,
+                    reason = e.reason(),
+                    "dead-lettering record"
+                );
             }
             let dl = &self.dead_letters;
-            if self.retry("deadletter", || dl.send(&poison)).await.is_none() {
+            if self
+                .retry("deadletter", || dl.send(&poison))
+                .await
+                .is_none()
+            {
                 return false;
             }
         }
         let ch = self.clickhouse.clone();
         if self
-            .retry("clickhouse", || sink::clickhouse::insert_heartbeats(&ch, &heartbeats))
+            .retry("clickhouse", || {
+                sink::clickhouse::insert_heartbeats(&ch, &heartbeats)
+            })
             .await
             .is_none()
         {
@@ -160,7 +178,9 @@ impl Pipeline {
         let pool = self.pool.clone();
         let topic = self.topic.clone();
         let Some(applied) = self
-            .retry("postgres", || sink::postgres::apply(&pool, &topic, &heartbeats, &next))
+            .retry("postgres", || {
+                sink::postgres::apply(&pool, &topic, &heartbeats, &next)
+            })
             .await
         else {
             return false;
@@ -224,7 +244,9 @@ impl Pipeline {
         let mut list = TopicPartitionList::new();
         let next = next_offsets(records);
         for (partition, offset) in &next {
-            if let Err(e) = list.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset)) {
+            if let Err(e) =
+                list.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset))
+            {
                 tracing::error!(error = %e, "cannot build commit list");
                 return;
             }
@@ -239,7 +261,10 @@ impl Pipeline {
                 }
             }
             Err(e) => {
-                self.metrics.sink_failures.with_label_values(&["commit"]).inc();
+                self.metrics
+                    .sink_failures
+                    .with_label_values(&["commit"])
+                    .inc();
                 tracing::warn!(error = %e, "offset commit failed; the batch will be replayed harmlessly");
             }
         }

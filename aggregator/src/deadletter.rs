@@ -39,11 +39,26 @@ impl DeadLetters {
             let offset = record.offset.to_string();
             let detail: String = error.to_string().chars().take(512).collect();
             let headers = OwnedHeaders::new()
-                .insert(Header { key: "reason", value: Some(error.reason()) })
-                .insert(Header { key: "detail", value: Some(detail.as_str()) })
-                .insert(Header { key: "source_topic", value: Some(record.topic.as_str()) })
-                .insert(Header { key: "source_partition", value: Some(partition.as_str()) })
-                .insert(Header { key: "source_offset", value: Some(offset.as_str()) });
+                .insert(Header {
+                    key: "reason",
+                    value: Some(error.reason()),
+                })
+                .insert(Header {
+                    key: "detail",
+                    value: Some(detail.as_str()),
+                })
+                .insert(Header {
+                    key: "source_topic",
+                    value: Some(record.topic.as_str()),
+                })
+                .insert(Header {
+                    key: "source_partition",
+                    value: Some(partition.as_str()),
+                })
+                .insert(Header {
+                    key: "source_offset",
+                    value: Some(offset.as_str()),
+                });
             let mut out = FutureRecord::to(&self.topic)
                 .payload(&record.payload)
                 .headers(headers);

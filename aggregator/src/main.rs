@@ -1,5 +1,5 @@
-use clap::Parser;
 use aggregator::configuration::{Command, Settings};
+use clap::Parser;
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
@@ -10,7 +10,12 @@ async fn main() -> anyhow::Result<()> {
             let pool = store::postgres::connect(&settings.postgres.database_url, 1).await?;
             let pg = store::migrate::postgres(&pool).await?;
             let ch = &settings.clickhouse;
-            let chn = store::migrate::clickhouse(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password).await?;
+            let chn = store::migrate::clickhouse(
+                &ch.clickhouse_url,
+                &ch.clickhouse_user,
+                &ch.clickhouse_password,
+            )
+            .await?;
             tracing::info!(postgres = pg, clickhouse = chn, "migrations up to date");
         }
         None | Some(Command::Serve) => aggregator::consume::run(settings).await?,

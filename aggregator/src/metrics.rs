@@ -18,28 +18,46 @@ impl Metrics {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
         let records = IntCounterVec::new(
-            Opts::new("aggregator_records_total", "Records processed, by topic and outcome (written, dead_lettered)."),
+            Opts::new(
+                "aggregator_records_total",
+                "Records processed, by topic and outcome (written, dead_lettered).",
+            ),
             &["topic", "outcome"],
         )?;
         let batch_size = Histogram::with_opts(
-            HistogramOpts::new("aggregator_batch_size", "Records per written batch.")
-                .buckets(vec![1.0, 10.0, 100.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0]),
+            HistogramOpts::new("aggregator_batch_size", "Records per written batch.").buckets(
+                vec![1.0, 10.0, 100.0, 500.0, 1000.0, 2500.0, 5000.0, 10000.0],
+            ),
         )?;
         let sink_duration = prometheus::HistogramVec::new(
-            HistogramOpts::new("aggregator_sink_write_duration_seconds", "Time to write one batch, by sink.")
-                .buckets(vec![0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]),
+            HistogramOpts::new(
+                "aggregator_sink_write_duration_seconds",
+                "Time to write one batch, by sink.",
+            )
+            .buckets(vec![
+                0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0,
+            ]),
             &["sink"],
         )?;
         let sink_failures = IntCounterVec::new(
-            Opts::new("aggregator_sink_failures_total", "Failed batch writes (retried), by sink: clickhouse, postgres, deadletter, commit."),
+            Opts::new(
+                "aggregator_sink_failures_total",
+                "Failed batch writes (retried), by sink: clickhouse, postgres, deadletter, commit.",
+            ),
             &["sink"],
         )?;
         let committed_offset = IntGaugeVec::new(
-            Opts::new("aggregator_committed_offset", "Next offset committed to Kafka, by topic and partition."),
+            Opts::new(
+                "aggregator_committed_offset",
+                "Next offset committed to Kafka, by topic and partition.",
+            ),
             &["topic", "partition"],
         )?;
         let replayed_skipped = IntCounterVec::new(
-            Opts::new("aggregator_replayed_records_skipped_total", "Records PostgreSQL had already applied (replays after a crash or rebalance)."),
+            Opts::new(
+                "aggregator_replayed_records_skipped_total",
+                "Records PostgreSQL had already applied (replays after a crash or rebalance).",
+            ),
             &["topic"],
         )?;
         registry.register(Box::new(records.clone()))?;

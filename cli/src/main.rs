@@ -9,7 +9,10 @@ use runtime::settings::{ClickHouseSettings, PostgresSettings};
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "ptctl", about = "Plugin telemetry admin CLI and fleet simulator")]
+#[command(
+    name = "ptctl",
+    about = "Plugin telemetry admin CLI and fleet simulator"
+)]
 struct Cli {
     #[command(subcommand)]
     command: Command,
@@ -73,16 +76,28 @@ async fn main() -> anyhow::Result<()> {
         Command::Migrate => {
             let pg = store::migrate::postgres(&pool).await?;
             let ch = &cli.clickhouse;
-            let chn = store::migrate::clickhouse(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password).await?;
+            let chn = store::migrate::clickhouse(
+                &ch.clickhouse_url,
+                &ch.clickhouse_user,
+                &ch.clickhouse_password,
+            )
+            .await?;
             println!("migrations applied: postgres {pg}, clickhouse {chn}");
         }
-        Command::Merchant(MerchantCommand::Create { name, email, locale }) => {
+        Command::Merchant(MerchantCommand::Create {
+            name,
+            email,
+            locale,
+        }) => {
             let id = store::merchants::create(&pool, &name, email.as_deref(), &locale).await?;
             println!("{id}");
         }
         Command::Key(KeyCommand::Create { merchant, label }) => {
             let key = store::api_keys::create(&pool, merchant, label.as_deref()).await?;
-            println!("id:     {}\nprefix: {}\nkey:    {}", key.id, key.prefix, key.secret);
+            println!(
+                "id:     {}\nprefix: {}\nkey:    {}",
+                key.id, key.prefix, key.secret
+            );
             eprintln!("Store the key now: only its hash is kept.");
         }
         Command::Key(KeyCommand::Revoke { id }) => {
@@ -94,7 +109,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&pool, args).await?,
         Command::Probe(args) => {
             let ch = &cli.clickhouse;
-            let client = store::clickhouse::client(&ch.clickhouse_url, &ch.clickhouse_user, &ch.clickhouse_password);
+            let client = store::clickhouse::client(
+                &ch.clickhouse_url,
+                &ch.clickhouse_user,
+                &ch.clickhouse_password,
+            );
             probe::run(&pool, &client, args).await?
         }
     }

@@ -23,8 +23,13 @@ pub async fn run(pool: &PgPool, clickhouse: &clickhouse::Client, args: Args) -> 
     let key = store::api_keys::create(pool, merchant, Some("probe")).await?;
     let installation = Uuid::new_v4();
     let deadline = Instant::now() + Duration::from_secs(args.timeout_secs);
-    let http = reqwest::Client::builder().timeout(Duration::from_secs(10)).build()?;
-    let url = format!("{}/api/v1/plugins/heartbeat", args.ingest_url.trim_end_matches('/'));
+    let http = reqwest::Client::builder()
+        .timeout(Duration::from_secs(10))
+        .build()?;
+    let url = format!(
+        "{}/api/v1/plugins/heartbeat",
+        args.ingest_url.trim_end_matches('/')
+    );
     let started = Instant::now();
 
     // Ingest answers 503 until Kafka is reachable: retry until accepted.
@@ -43,7 +48,11 @@ pub async fn run(pool: &PgPool, clickhouse: &clickhouse::Client, args: Args) -> 
             Ok(r) => tracing::info!(status = r.status().as_u16(), "ingest not accepting yet"),
             Err(e) => tracing::info!(error = %e, "ingest not reachable yet"),
         }
-        anyhow::ensure!(Instant::now() < deadline, "ingest did not accept a heartbeat within {}s", args.timeout_secs);
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "ingest did not accept a heartbeat within {}s",
+            args.timeout_secs
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     };
     let accepted = started.elapsed();

@@ -68,7 +68,12 @@ struct Installation {
     error_share: f64,
 }
 
-fn build_fleet(rng: &mut StdRng, keys: &[(Uuid, Arc<str>)], n: usize, legacy_share: f64) -> Vec<Installation> {
+fn build_fleet(
+    rng: &mut StdRng,
+    keys: &[(Uuid, Arc<str>)],
+    n: usize,
+    legacy_share: f64,
+) -> Vec<Installation> {
     (0..n)
         .map(|i| {
             let (merchant_id, key) = &keys[i % keys.len()];
@@ -82,7 +87,13 @@ fn build_fleet(rng: &mut StdRng, keys: &[(Uuid, Arc<str>)], n: usize, legacy_sha
                 .unwrap_or(&FLEET[0]);
             // 60 % on the newest version, 25 % one behind, the rest older.
             let v = rng.gen::<f64>();
-            let idx = if v < 0.6 { 0 } else if v < 0.85 { 1 } else { versions.len() - 1 };
+            let idx = if v < 0.6 {
+                0
+            } else if v < 0.85 {
+                1
+            } else {
+                versions.len() - 1
+            };
             // 4 % of shops are failing (5-25 % errors); the rest are healthy.
             let error_share = if rng.gen::<f64>() < 0.04 {
                 rng.gen_range(0.05..0.25)
@@ -140,12 +151,16 @@ impl Stats {
             Err(()) => self.failed.fetch_add(1, Ordering::Relaxed),
         };
         let us = elapsed.as_micros().min(u128::from(u32::MAX)) as u32;
-        self.latencies_us.lock().unwrap_or_else(|p| p.into_inner()).push(us);
+        self.latencies_us
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .push(us);
     }
 
     /// Takes this interval's latencies and returns (count, p50 ms, p99 ms).
     fn drain_latencies(&self, all: &mut Vec<u32>) -> (usize, f64, f64) {
-        let mut v = std::mem::take(&mut *self.latencies_us.lock().unwrap_or_else(|p| p.into_inner()));
+        let mut v =
+            std::mem::take(&mut *self.latencies_us.lock().unwrap_or_else(|p| p.into_inner()));
         let out = percentiles(&mut v);
         all.extend(v);
         out
@@ -162,33 +177,52 @@ fn percentiles(v: &mut [u32]) -> (usize, f64, f64) {
 }
 
 pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
-    anyhow::ensure!(args.merchants > 0 && args.installations > 0, "need at least one merchant and installation");
+    anyhow::ensure!(
+        args.merchants > 0 && args.installations > 0,
+        "need at least one merchant and installation"
+    );
     let mut keys = Vec::with_capacity(args.merchants);
     let run_tag = &Uuid::new_v4().to_string()[..8];
     for i in 0..args.merchants {
-        let merchant = store::merchants::create(pool, &format!("Demo Shop {i} ({run_tag})"), None, "en").await?;
+        let merchant =
+            store::merchants::create(pool, &format!("Demo Shop {i} ({run_tag})"), None, "en")
+                .await?;
         let key = store::api_keys::create(pool, merchant, Some("simulator")).await?;
         keys.push((merchant, Arc::<str>::from(key.secret)));
     }
     let mut rng = StdRng::seed_from_u64(args.seed);
-    let fleet = Arc::new(build_fleet(&mut rng, &keys, args.installations, args.legacy_share));
+    let fleet = Arc::new(build_fleet(
+        &mut rng,
+        &keys,
+        args.installations,
+        args.legacy_share,
+    ));
     println!(
         "simulating {} installations of {} merchants → {} at {} heartbeats/s",
         fleet.len(),
         keys.len(),
         args.ingest_url,
-        if args.rate > 0.0 { args.rate.to_string() } else { "max".into() }
+        if args.rate > 0.0 {
+            args.rate.to_string()
+        } else {
+            "max".into()
+        }
     );
 
     let client = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .timeout(Duration::from_secs(30))
         .build()?;
-    let url: Arc<str> = format!("{}/api/v1/plugins/heartbeat", args.ingest_url.trim_end_matches('/')).into();
+    let url: Arc<str> = format!(
+        "{}/api/v1/plugins/heartbeat",
+        args.ingest_url.trim_end_matches('/')
+    )
+    .into();
     let stats = Arc::new(Stats::default());
     let permits = Arc::new(Semaphore::new(args.concurrency));
     let started = Instant::now();
-    let deadline = (args.duration_secs > 0).then(|| started + Duration::from_secs(args.duration_secs));
+    let deadline =
+        (args.duration_secs > 0).then(|| started + Duration::from_secs(args.duration_secs));
     let mut all_latencies = Vec::new();
     let mut last_report = Instant::now();
     let mut last_sent = 0;
@@ -196,7 +230,9 @@ pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
     let mut ctrl_c = std::pin::pin!(tokio::signal::ctrl_c());
 
     loop {
-        if deadline.is_some_and(|d| Instant::now() >= d) || (args.max_requests > 0 && n >= args.max_requests) {
+        if deadline.is_some_and(|d| Instant::now() >= d)
+            || (args.max_requests > 0 && n >= args.max_requests)
+        {
             break;
         }
         if args.rate > 0.0 {
@@ -209,7 +245,8 @@ pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
         let permit = permits.clone().acquire_owned().await?;
         let inst = &fleet[(n as usize) % fleet.len()];
         let payload = body(inst, &mut rng).to_string();
-        let (client, url, key, task_stats) = (client.clone(), url.clone(), inst.key.clone(), stats.clone());
+        let (client, url, key, task_stats) =
+            (client.clone(), url.clone(), inst.key.clone(), stats.clone());
         stats.sent.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let t = Instant::now();

@@ -54,7 +54,9 @@ impl TestEnv {
         let clickhouse_url = env_or("CLICKHOUSE_URL", "http://127.0.0.1:8123");
         let pool = store::postgres::connect(&database_url, 8)
             .await
-            .unwrap_or_else(|e| panic!("PostgreSQL unreachable ({e}): start the stack with dev/test or dev/up"));
+            .unwrap_or_else(|e| {
+                panic!("PostgreSQL unreachable ({e}): start the stack with dev/test or dev/up")
+            });
         let clickhouse = store::clickhouse::client(
             &clickhouse_url,
             &env_or("CLICKHOUSE_USER", "default"),
@@ -73,7 +75,13 @@ impl TestEnv {
             .parent()
             .expect("workspace root")
             .to_path_buf();
-        Self { ingest_url, pool, clickhouse, http, root }
+        Self {
+            ingest_url,
+            pool,
+            clickhouse,
+            http,
+            root,
+        }
     }
 
     pub async fn merchant(&self) -> TestMerchant {
@@ -83,7 +91,11 @@ impl TestEnv {
         let key = store::api_keys::create(&self.pool, id, Some("e2e"))
             .await
             .expect("create key");
-        TestMerchant { id, key_id: key.id, key: key.secret }
+        TestMerchant {
+            id,
+            key_id: key.id,
+            key: key.secret,
+        }
     }
 
     /// POSTs a raw body with the given key and content type.
@@ -105,7 +117,11 @@ impl TestEnv {
             .map(str::to_owned);
         let bytes = response.bytes().await.expect("body");
         let body = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
-        Reply { status, body, retry_after }
+        Reply {
+            status,
+            body,
+            retry_after,
+        }
     }
 
     pub async fn heartbeat(&self, key: &str, body: &Value) -> Reply {

@@ -27,9 +27,12 @@ struct Outcomes {
 fn record(outcomes: &Mutex<Outcomes>, reply: e2e::Reply) {
     let mut o = outcomes.lock().expect("lock");
     match reply.status {
-        StatusCode::ACCEPTED => {
-            o.accepted.push(reply.body["event_id"].as_str().unwrap_or_default().to_owned())
-        }
+        StatusCode::ACCEPTED => o.accepted.push(
+            reply.body["event_id"]
+                .as_str()
+                .unwrap_or_default()
+                .to_owned(),
+        ),
         StatusCode::SERVICE_UNAVAILABLE => {
             o.unavailable += 1;
             if reply.retry_after.is_none() || reply.code() != "kafka_unavailable" {
@@ -81,16 +84,26 @@ async fn a_broker_outage_gives_503_and_loses_no_accepted_heartbeat() {
         if outcomes.lock().expect("lock").accepted.len() > accepted_at_restart + 50 {
             break;
         }
-        assert!(restarted.elapsed() < Duration::from_secs(90), "ingest did not recover after the broker came back");
+        assert!(
+            restarted.elapsed() < Duration::from_secs(90),
+            "ingest did not recover after the broker came back"
+        );
     }
     running.store(false, Ordering::Relaxed);
     for t in load {
         t.await.expect("load task");
     }
 
-    let o = outcomes.lock().expect("lock");
-    assert!(o.other.is_empty(), "unexpected answers: {:?}", &o.other[..o.other.len().min(5)]);
-    assert_eq!(o.unavailable_without_retry_after, 0, "every 503 carries Retry-After and kafka_unavailable");
+    let o = std::mem::take(&mut *outcomes.lock().expect("lock"));
+    assert!(
+        o.other.is_empty(),
+        "unexpected answers: {:?}",
+        &o.other[..o.other.len().min(5)]
+    );
+    assert_eq!(
+        o.unavailable_without_retry_after, 0,
+        "every 503 carries Retry-After and kafka_unavailable"
+    );
     let accepted: HashSet<&str> = o.accepted.iter().map(String::as_str).collect();
     assert_eq!(accepted.len(), o.accepted.len(), "event ids are unique");
 
@@ -105,7 +118,10 @@ async fn a_broker_outage_gives_503_and_loses_no_accepted_heartbeat() {
             .fetch_all()
             .await
             .expect("clickhouse");
-        assert!(rows.iter().all(|(_, n)| *n == 1), "a heartbeat was stored twice");
+        assert!(
+            rows.iter().all(|(_, n)| *n == 1),
+            "a heartbeat was stored twice"
+        );
         let stored: HashSet<&str> = rows.iter().map(|(id, _)| id.as_str()).collect();
         let missing = accepted.iter().filter(|id| !stored.contains(*id)).count();
         if missing == 0 {
@@ -117,7 +133,11 @@ async fn a_broker_outage_gives_503_and_loses_no_accepted_heartbeat() {
             );
             break;
         }
-        assert!(Instant::now() < deadline, "{missing} of {} accepted heartbeats missing from ClickHouse", accepted.len());
+        assert!(
+            Instant::now() < deadline,
+            "{missing} of {} accepted heartbeats missing from ClickHouse",
+            accepted.len()
+        );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }

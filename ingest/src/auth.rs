@@ -72,7 +72,13 @@ impl Authenticator {
             },
         };
         match status {
-            KeyStatus::Active { key_id, merchant_id } => Ok(Merchant { merchant_id, key_id }),
+            KeyStatus::Active {
+                key_id,
+                merchant_id,
+            } => Ok(Merchant {
+                merchant_id,
+                key_id,
+            }),
             KeyStatus::Revoked => Err(IngestError::RevokedApiKey),
             KeyStatus::Unknown => Err(IngestError::InvalidApiKey),
         }

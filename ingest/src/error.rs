@@ -59,9 +59,9 @@ impl IngestError {
             IngestError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             IngestError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
             IngestError::BodyUnreadable => StatusCode::BAD_REQUEST,
-            IngestError::MissingApiKey | IngestError::InvalidApiKey | IngestError::RevokedApiKey => {
-                StatusCode::UNAUTHORIZED
-            }
+            IngestError::MissingApiKey
+            | IngestError::InvalidApiKey
+            | IngestError::RevokedApiKey => StatusCode::UNAUTHORIZED,
             IngestError::MerchantMismatch => StatusCode::FORBIDDEN,
             IngestError::Validation(v) => match v.code {
                 ErrorCode::InvalidJson | ErrorCode::InvalidBody => StatusCode::BAD_REQUEST,
@@ -91,7 +91,8 @@ impl IntoResponse for IngestError {
             IngestError::Validation(v) => v.field.clone(),
             _ => None,
         };
-        let body = json!({"error": {"code": self.code(), "message": self.to_string(), "field": field}});
+        let body =
+            json!({"error": {"code": self.code(), "message": self.to_string(), "field": field}});
         let mut response = (self.status(), Json(body)).into_response();
         if let Some(secs) = self.retry_after() {
             response

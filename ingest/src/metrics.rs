@@ -1,7 +1,9 @@
 //! ingest's Prometheus metrics. Labels are bounded (route templates, status codes,
 //! error codes): never a merchant, key or installation id.
 
-use prometheus::{Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry};
+use prometheus::{
+    Histogram, HistogramOpts, HistogramVec, IntCounter, IntCounterVec, Opts, Registry,
+};
 
 #[derive(Clone)]
 pub struct Metrics {
@@ -22,12 +24,18 @@ impl Metrics {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
         let requests = IntCounterVec::new(
-            Opts::new("ingest_http_requests_total", "HTTP requests by route and status code."),
+            Opts::new(
+                "ingest_http_requests_total",
+                "HTTP requests by route and status code.",
+            ),
             &["route", "status"],
         )?;
         let request_duration = HistogramVec::new(
-            HistogramOpts::new("ingest_http_request_duration_seconds", "HTTP request duration by route.")
-                .buckets(LATENCY_BUCKETS.to_vec()),
+            HistogramOpts::new(
+                "ingest_http_request_duration_seconds",
+                "HTTP request duration by route.",
+            )
+            .buckets(LATENCY_BUCKETS.to_vec()),
             &["route"],
         )?;
         let heartbeat_latency = Histogram::with_opts(
@@ -42,7 +50,10 @@ impl Metrics {
             "Heartbeats acknowledged by Kafka and answered 202.",
         )?;
         let produce_errors = IntCounterVec::new(
-            Opts::new("ingest_kafka_produce_errors_total", "Records Kafka did not acknowledge, by reason."),
+            Opts::new(
+                "ingest_kafka_produce_errors_total",
+                "Records Kafka did not acknowledge, by reason.",
+            ),
             &["reason"],
         )?;
         registry.register(Box::new(requests.clone()))?;

@@ -35,7 +35,12 @@ pub struct ClickHouseSettings {
     pub clickhouse_url: String,
     #[arg(long, env = "CLICKHOUSE_USER", default_value = "default")]
     pub clickhouse_user: String,
-    #[arg(long, env = "CLICKHOUSE_PASSWORD", default_value = "", hide_env_values = true)]
+    #[arg(
+        long,
+        env = "CLICKHOUSE_PASSWORD",
+        default_value = "",
+        hide_env_values = true
+    )]
     pub clickhouse_password: String,
 }
 
@@ -44,8 +49,16 @@ pub struct KafkaSettings {
     /// Kafka bootstrap servers, comma-separated.
     #[arg(long, env = "KAFKA_BROKERS", default_value = "127.0.0.1:9092")]
     pub kafka_brokers: String,
-    #[arg(long, env = "KAFKA_HEARTBEAT_TOPIC", default_value = "plugin.heartbeats.v1")]
+    #[arg(
+        long,
+        env = "KAFKA_HEARTBEAT_TOPIC",
+        default_value = "plugin.heartbeats.v1"
+    )]
     pub heartbeat_topic: String,
-    #[arg(long, env = "KAFKA_DEADLETTER_TOPIC", default_value = "plugin.deadletter.v1")]
+    #[arg(
+        long,
+        env = "KAFKA_DEADLETTER_TOPIC",
+        default_value = "plugin.deadletter.v1"
+    )]
     pub deadletter_topic: String,
 }

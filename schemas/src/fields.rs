@@ -46,7 +46,10 @@ impl<'a> Fields<'a> {
         let Some((name, value)) = self.first(names) else {
             return Ok(None);
         };
-        let s = value.as_str().ok_or_else(|| wrong_type(name, "a string"))?.trim();
+        let s = value
+            .as_str()
+            .ok_or_else(|| wrong_type(name, "a string"))?
+            .trim();
         if s.chars().count() > max {
             return Err(ValidationError::new(
                 ErrorCode::InvalidValue,
@@ -64,7 +67,11 @@ impl<'a> Fields<'a> {
         Ok((!s.is_empty()).then_some(s))
     }
 
-    pub(crate) fn opt_u64(&self, name: &'static str, max: u64) -> Result<Option<u64>, ValidationError> {
+    pub(crate) fn opt_u64(
+        &self,
+        name: &'static str,
+        max: u64,
+    ) -> Result<Option<u64>, ValidationError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
@@ -74,13 +81,15 @@ impl<'a> Fields<'a> {
         in_range(name, n as f64, max as f64).map(|_| Some(n))
     }
 
-    pub(crate) fn opt_f64(&self, name: &'static str, max: f64) -> Result<Option<f64>, ValidationError> {
+    pub(crate) fn opt_f64(
+        &self,
+        name: &'static str,
+        max: f64,
+    ) -> Result<Option<f64>, ValidationError> {
         let Some(value) = self.get(name) else {
             return Ok(None);
         };
-        let n = value
-            .as_f64()
-            .ok_or_else(|| wrong_type(name, "a number"))?;
+        let n = value.as_f64().ok_or_else(|| wrong_type(name, "a number"))?;
         in_range(name, n, max).map(|_| Some(n))
     }
 
@@ -90,7 +99,10 @@ impl<'a> Fields<'a> {
     ) -> Result<Option<&'a Map<String, Value>>, ValidationError> {
         match self.get(name) {
             None => Ok(None),
-            Some(v) => v.as_object().map(Some).ok_or_else(|| wrong_type(name, "an object")),
+            Some(v) => v
+                .as_object()
+                .map(Some)
+                .ok_or_else(|| wrong_type(name, "an object")),
         }
     }
 }

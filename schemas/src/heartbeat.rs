@@ -68,7 +68,9 @@ impl Heartbeat {
     /// counting retries can report more errors than requests.
     pub fn error_rate_percent(&self) -> f64 {
         match self.requests_last_hour {
-            Some(requests) if requests > 0 => (100.0 * self.errors_last_hour / requests as f64).min(100.0),
+            Some(requests) if requests > 0 => {
+                (100.0 * self.errors_last_hour / requests as f64).min(100.0)
+            }
             _ => 0.0,
         }
     }
@@ -87,7 +89,11 @@ impl HeartbeatRequest {
     /// Parses and validates a body. Every failure names its field and a stable code.
     pub fn parse(body: &[u8]) -> Result<Self, ValidationError> {
         let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ValidationError::new(ErrorCode::InvalidJson, None, format!("body is not valid JSON: {e}"))
+            ValidationError::new(
+                ErrorCode::InvalidJson,
+                None,
+                format!("body is not valid JSON: {e}"),
+            )
         })?;
         let Value::Object(map) = value else {
             return Err(ValidationError::new(
@@ -111,7 +117,9 @@ impl HeartbeatRequest {
                 format!("cms must be one of {}", KNOWN_CMS.join(", ")),
             ));
         }
-        let plugin_version = f.required_str("plugin_version", MAX_VERSION_LEN)?.to_owned();
+        let plugin_version = f
+            .required_str("plugin_version", MAX_VERSION_LEN)?
+            .to_owned();
         let plugin_version_valid = version::parse_lenient(&plugin_version).is_some();
 
         let environment = match f.opt_str(&["environment"], 16)? {
@@ -151,7 +159,9 @@ impl HeartbeatRequest {
             heartbeat: Heartbeat {
                 installation_id_derived: installation_id.is_none(),
                 cms,
-                cms_version: owned(f.opt_str(&["cms_version", "wordpress_version"], MAX_VERSION_LEN)?),
+                cms_version: owned(
+                    f.opt_str(&["cms_version", "wordpress_version"], MAX_VERSION_LEN)?,
+                ),
                 plugin_version,
                 plugin_version_valid,
                 sdk_language,
@@ -186,26 +196,38 @@ fn uuid_field(f: &Fields<'_>, name: &'static str) -> Result<Option<Uuid>, Valida
 /// A lowercase identifier-like token (`php`, `node`, `python3.11`).
 fn token(name: &str, s: &str) -> Result<String, ValidationError> {
     let s = s.to_ascii_lowercase();
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || "_+.-".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+.-".contains(c))
+    {
         Ok(s)
     } else {
-        Err(invalid(name, format!("{name} may contain only letters, digits and _+.-")))
+        Err(invalid(
+            name,
+            format!("{name} may contain only letters, digits and _+.-"),
+        ))
     }
 }
 
 /// A host name with an optional port; a URL is refused rather than guessed at.
 fn host(s: &str) -> Result<String, ValidationError> {
     let s = s.to_ascii_lowercase();
-    if s.chars().all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c)) {
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    {
         Ok(s)
     } else {
-        Err(invalid("site_host", "site_host must be a host name, without scheme or path"))
+        Err(invalid(
+            "site_host",
+            "site_host must be a host name, without scheme or path",
+        ))
     }
 }
 
 /// Flat string map of server facts (software, limits). Scalars are rendered as text;
 /// nested values are refused so that nobody ships whole `$_SERVER` dumps to us.
-fn server_info(map: Option<&Map<String, Value>>) -> Result<BTreeMap<String, String>, ValidationError> {
+fn server_info(
+    map: Option<&Map<String, Value>>,
+) -> Result<BTreeMap<String, String>, ValidationError> {
     let Some(map) = map else {
         return Ok(BTreeMap::new());
     };
@@ -219,7 +241,10 @@ fn server_info(map: Option<&Map<String, Value>>) -> Result<BTreeMap<String, Stri
     for (key, value) in map {
         let field = format!("server_info.{key}");
         if key.chars().count() > MAX_SERVER_INFO_KEY || key.chars().any(char::is_control) {
-            return Err(invalid(&field, "server_info keys must be short printable names"));
+            return Err(invalid(
+                &field,
+                "server_info keys must be short printable names",
+            ));
         }
         let text = match value {
             Value::Null => continue,
@@ -286,9 +311,11 @@ mod tests {
 
     #[test]
     fn accepts_the_legacy_minimal_body() {
-        let r = parse(json!({"merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
+        let r = parse(
+            json!({"merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
             "cms": "prestashop", "plugin_version": "2.1.0", "sdk_language": "php",
-            "errors_last_hour": 3}))
+            "errors_last_hour": 3}),
+        )
         .expect("legacy body is valid");
         assert_eq!(r.heartbeat.environment, "production");
         assert_eq!(r.heartbeat.errors_last_hour, 3.0);
@@ -310,7 +337,10 @@ mod tests {
         assert_eq!(h.sdk_language.as_deref(), Some("php"));
         assert_eq!(h.site_host.as_deref(), Some("shop.example.com"));
         assert_eq!(h.requests_last_hour, Some(1200));
-        assert_eq!(h.sent_at.map(|t| t.to_rfc3339()).as_deref(), Some("2026-11-29T09:00:00+00:00"));
+        assert_eq!(
+            h.sent_at.map(|t| t.to_rfc3339()).as_deref(),
+            Some("2026-11-29T09:00:00+00:00")
+        );
     }
 
     #[test]
@@ -327,38 +357,147 @@ mod tests {
         let long = "x".repeat(65);
         let cases: Vec<(Value, ErrorCode, Option<&str>)> = vec![
             (json!([1, 2]), ErrorCode::InvalidBody, None),
-            (json!({"cms": "woocommerce"}), ErrorCode::MissingField, Some("plugin_version")),
-            (json!({"plugin_version": "1.0.0"}), ErrorCode::MissingField, Some("cms")),
-            (json!({"cms": 7, "plugin_version": "1.0.0"}), ErrorCode::InvalidType, Some("cms")),
-            (json!({"cms": "joomla", "plugin_version": "1.0.0"}), ErrorCode::InvalidValue, Some("cms")),
-            (json!({"cms": "shopify", "plugin_version": long}), ErrorCode::InvalidValue, Some("plugin_version")),
-            (json!({"cms": "shopify", "plugin_version": "1", "merchant_id": "nope"}), ErrorCode::InvalidValue, Some("merchant_id")),
-            (json!({"cms": "shopify", "plugin_version": "1", "installation_id": 5}), ErrorCode::InvalidType, Some("installation_id")),
-            (json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": "many"}), ErrorCode::InvalidType, Some("errors_last_hour")),
-            (json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": -1}), ErrorCode::InvalidValue, Some("errors_last_hour")),
-            (json!({"cms": "shopify", "plugin_version": "1", "requests_last_hour": 1.5}), ErrorCode::InvalidType, Some("requests_last_hour")),
-            (json!({"cms": "shopify", "plugin_version": "1", "environment": "prod"}), ErrorCode::InvalidValue, Some("environment")),
-            (json!({"cms": "shopify", "plugin_version": "1", "site_host": "https://a.b/x"}), ErrorCode::InvalidValue, Some("site_host")),
-            (json!({"cms": "shopify", "plugin_version": "1", "sent_at": "yesterday"}), ErrorCode::InvalidValue, Some("sent_at")),
-            (json!({"cms": "shopify", "plugin_version": "1\u{0}"}), ErrorCode::InvalidValue, Some("plugin_version")),
-            (json!({"cms": "shopify", "plugin_version": "1", "server_info": {"env": {"a": 1}}}), ErrorCode::InvalidType, Some("server_info.env")),
-            (json!({"cms": "shopify", "plugin_version": "1", "server_info": "x"}), ErrorCode::InvalidType, Some("server_info")),
+            (
+                json!({"cms": "woocommerce"}),
+                ErrorCode::MissingField,
+                Some("plugin_version"),
+            ),
+            (
+                json!({"plugin_version": "1.0.0"}),
+                ErrorCode::MissingField,
+                Some("cms"),
+            ),
+            (
+                json!({"cms": 7, "plugin_version": "1.0.0"}),
+                ErrorCode::InvalidType,
+                Some("cms"),
+            ),
+            (
+                json!({"cms": "joomla", "plugin_version": "1.0.0"}),
+                ErrorCode::InvalidValue,
+                Some("cms"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": long}),
+                ErrorCode::InvalidValue,
+                Some("plugin_version"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "merchant_id": "nope"}),
+                ErrorCode::InvalidValue,
+                Some("merchant_id"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "installation_id": 5}),
+                ErrorCode::InvalidType,
+                Some("installation_id"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": "many"}),
+                ErrorCode::InvalidType,
+                Some("errors_last_hour"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "errors_last_hour": -1}),
+                ErrorCode::InvalidValue,
+                Some("errors_last_hour"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "requests_last_hour": 1.5}),
+                ErrorCode::InvalidType,
+                Some("requests_last_hour"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "environment": "prod"}),
+                ErrorCode::InvalidValue,
+                Some("environment"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "site_host": "https://a.b/x"}),
+                ErrorCode::InvalidValue,
+                Some("site_host"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "sent_at": "yesterday"}),
+                ErrorCode::InvalidValue,
+                Some("sent_at"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1\u{0}"}),
+                ErrorCode::InvalidValue,
+                Some("plugin_version"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "server_info": {"env": {"a": 1}}}),
+                ErrorCode::InvalidType,
+                Some("server_info.env"),
+            ),
+            (
+                json!({"cms": "shopify", "plugin_version": "1", "server_info": "x"}),
+                ErrorCode::InvalidType,
+                Some("server_info"),
+            ),
         ];
         for (body, code, field) in cases {
             let err = parse(body.clone()).expect_err(&format!("{body} must be refused"));
-            assert_eq!((err.code, err.field.as_deref()), (code, field), "{body}: {}", err.message);
+            assert_eq!(
+                (err.code, err.field.as_deref()),
+                (code, field),
+                "{body}: {}",
+                err.message
+            );
         }
     }
 
     #[test]
     fn error_rate_is_per_hundred_requests_and_capped() {
         let mut h = parse(seed_body()).expect("valid").heartbeat;
-        let cases = [(None, 5.0, 0.0), (Some(0), 5.0, 0.0), (Some(200), 5.0, 2.5), (Some(10), 50.0, 100.0)];
+        let cases = [
+            (None, 5.0, 0.0),
+            (Some(0), 5.0, 0.0),
+            (Some(200), 5.0, 2.5),
+            (Some(10), 50.0, 100.0),
+        ];
         for (requests, errors, want) in cases {
             h.requests_last_hour = requests;
             h.errors_last_hour = errors;
             assert_eq!(h.error_rate_percent(), want, "{requests:?} {errors}");
         }
+    }
+
+    /// The JSON Schema given to plugin authors says what the validator does.
+    #[test]
+    fn the_published_json_schema_matches_the_validator() {
+        let schema: Value = serde_json::from_str(include_str!("../json-schema/heartbeat.v1.json"))
+            .expect("schema is JSON");
+        let props = schema["properties"].as_object().expect("properties");
+        let enum_of = |name: &str| -> Vec<String> {
+            props[name]["enum"]
+                .as_array()
+                .expect("enum")
+                .iter()
+                .map(|v| v.as_str().unwrap_or_default().to_owned())
+                .collect()
+        };
+        assert_eq!(enum_of("cms"), KNOWN_CMS);
+        assert_eq!(enum_of("environment"), ENVIRONMENTS);
+        assert_eq!(schema["required"], json!(["cms", "plugin_version"]));
+        // Every property the schema documents is read by the parser: a body using all
+        // of them with valid values is accepted.
+        let full = json!({
+            "merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
+            "installation_id": "5f0e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f",
+            "cms": "shopify", "cms_version": "1", "wordpress_version": "6.4", "plugin_version": "1.0.0",
+            "sdk_language": "node", "runtime_version": "20.1", "php_version": "8.2", "node_version": "20",
+            "site_host": "a.example:8443", "environment": "test", "requests_last_hour": 5,
+            "errors_last_hour": 1.5, "last_error_code": "x", "server_info": {"a": 1},
+            "sent_at": "2026-11-29T10:00:00Z"
+        });
+        let documented: std::collections::BTreeSet<&String> = props.keys().collect();
+        let used: std::collections::BTreeSet<&String> =
+            full.as_object().expect("object").keys().collect();
+        assert_eq!(documented, used);
+        parse(full).expect("every documented property is accepted");
     }
 
     #[test]

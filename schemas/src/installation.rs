@@ -24,10 +24,19 @@ mod tests {
     fn derived_ids_are_stable_and_distinct() {
         let m = Uuid::from_u128(1);
         let a = derive_installation_id(m, Some("Shop.example"), "woocommerce");
-        assert_eq!(a, derive_installation_id(m, Some("shop.example"), "woocommerce"));
-        assert_ne!(a, derive_installation_id(m, Some("shop.example"), "magento"));
+        assert_eq!(
+            a,
+            derive_installation_id(m, Some("shop.example"), "woocommerce")
+        );
+        assert_ne!(
+            a,
+            derive_installation_id(m, Some("shop.example"), "magento")
+        );
         assert_ne!(a, derive_installation_id(m, None, "woocommerce"));
-        assert_ne!(a, derive_installation_id(Uuid::from_u128(2), Some("shop.example"), "woocommerce"));
+        assert_ne!(
+            a,
+            derive_installation_id(Uuid::from_u128(2), Some("shop.example"), "woocommerce")
+        );
         assert_eq!(a.get_version_num(), 5);
     }
 }

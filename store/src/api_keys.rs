@@ -41,7 +41,11 @@ fn generate() -> String {
     format!("{KEY_PREFIX}{random}")
 }
 
-pub async fn create(pool: &PgPool, merchant_id: Uuid, label: Option<&str>) -> sqlx::Result<NewApiKey> {
+pub async fn create(
+    pool: &PgPool,
+    merchant_id: Uuid,
+    label: Option<&str>,
+) -> sqlx::Result<NewApiKey> {
     let secret = generate();
     let prefix = secret[..VISIBLE_CHARS].to_owned();
     let id = sqlx::query_scalar(
@@ -58,10 +62,11 @@ pub async fn create(pool: &PgPool, merchant_id: Uuid, label: Option<&str>) -> sq
 
 /// Revokes a key; returns false when no active key has that id.
 pub async fn revoke(pool: &PgPool, key_id: Uuid) -> sqlx::Result<bool> {
-    let done = sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
-        .bind(key_id)
-        .execute(pool)
-        .await?;
+    let done =
+        sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+            .bind(key_id)
+            .execute(pool)
+            .await?;
     Ok(done.rows_affected() == 1)
 }
 
@@ -77,7 +82,10 @@ pub async fn lookup(pool: &PgPool, secret: &str) -> sqlx::Result<KeyStatus> {
     Ok(match row {
         None => KeyStatus::Unknown,
         Some((_, _, true)) => KeyStatus::Revoked,
-        Some((key_id, merchant_id, false)) => KeyStatus::Active { key_id, merchant_id },
+        Some((key_id, merchant_id, false)) => KeyStatus::Active {
+            key_id,
+            merchant_id,
+        },
     })
 }
 

@@ -9,10 +9,12 @@ pub async fn create(
     email: Option<&str>,
     locale: &str,
 ) -> sqlx::Result<Uuid> {
-    sqlx::query_scalar("INSERT INTO merchants (name, email, locale) VALUES ($1, $2, $3) RETURNING id")
-        .bind(name)
-        .bind(email)
-        .bind(locale)
-        .fetch_one(pool)
-        .await
+    sqlx::query_scalar(
+        "INSERT INTO merchants (name, email, locale) VALUES ($1, $2, $3) RETURNING id",
+    )
+    .bind(name)
+    .bind(email)
+    .bind(locale)
+    .fetch_one(pool)
+    .await
 }

@@ -39,9 +39,15 @@ const PG_LOCK_KEY: i64 = 0x7074_6d69_6772; // "ptmigr"
 /// Applies the PostgreSQL migrations that are missing; returns how many were applied.
 pub async fn postgres(pool: &PgPool) -> anyhow::Result<usize> {
     let mut conn = pool.acquire().await?;
-    sqlx::query("SELECT pg_advisory_lock($1)").bind(PG_LOCK_KEY).execute(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_lock($1)")
+        .bind(PG_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
     let result = postgres_locked(&mut conn).await;
-    sqlx::query("SELECT pg_advisory_unlock($1)").bind(PG_LOCK_KEY).execute(&mut *conn).await?;
+    sqlx::query("SELECT pg_advisory_unlock($1)")
+        .bind(PG_LOCK_KEY)
+        .execute(&mut *conn)
+        .await?;
     result
 }
 
@@ -55,9 +61,10 @@ async fn postgres_locked(conn: &mut sqlx::PgConnection) -> anyhow::Result<usize>
     )
     .execute(&mut *conn)
     .await?;
-    let applied: Vec<(i32, String)> = sqlx::query_as("SELECT version, checksum FROM schema_migrations")
-        .fetch_all(&mut *conn)
-        .await?;
+    let applied: Vec<(i32, String)> =
+        sqlx::query_as("SELECT version, checksum FROM schema_migrations")
+            .fetch_all(&mut *conn)
+            .await?;
     let mut count = 0;
     for m in POSTGRES {
         if check_applied(m, applied.iter().map(|(v, c)| (*v as u32, c.as_str())))? {
@@ -110,7 +117,10 @@ pub async fn clickhouse(url: &str, user: &str, password: &str) -> anyhow::Result
     let client = crate::clickhouse::server(url, user, password);
     let table = format!("{}.schema_migrations", crate::clickhouse::DATABASE);
     client
-        .query(&format!("CREATE DATABASE IF NOT EXISTS {}", crate::clickhouse::DATABASE))
+        .query(&format!(
+            "CREATE DATABASE IF NOT EXISTS {}",
+            crate::clickhouse::DATABASE
+        ))
         .execute()
         .await
         .context("cannot reach ClickHouse")?;
@@ -131,11 +141,9 @@ pub async fn clickhouse(url: &str, user: &str, password: &str) -> anyhow::Result
             continue;
         }
         for statement in statements(m.sql) {
-            client
-                .query(&statement)
-                .execute()
-                .await
-                .with_context(|| format!("clickhouse migration {} failed at: {statement}", m.name))?;
+            client.query(&statement).execute().await.with_context(|| {
+                format!("clickhouse migration {} failed at: {statement}", m.name)
+            })?;
         }
         client
             .query(&format!("INSERT INTO {table} VALUES (?, ?, ?, now())"))
@@ -176,7 +184,12 @@ mod tests {
             let mut files: Vec<String> = std::fs::read_dir(&path)
                 .expect("migrations dir")
                 .filter_map(|e| e.ok())
-                .map(|e| e.file_name().to_string_lossy().trim_end_matches(".sql").to_owned())
+                .map(|e| {
+                    e.file_name()
+                        .to_string_lossy()
+                        .trim_end_matches(".sql")
+                        .to_owned()
+                })
                 .collect();
             files.sort();
             let embedded: Vec<&str> = list.iter().map(|m| m.name).collect();
@@ -193,7 +206,10 @@ mod tests {
         let sql = "-- a comment; with a semicolon\nCREATE DATABASE x;\n\nCREATE TABLE y (a UInt8)\nENGINE = Memory;\n";
         assert_eq!(
             statements(sql),
-            vec!["CREATE DATABASE x", "CREATE TABLE y (a UInt8)\nENGINE = Memory"]
+            vec![
+                "CREATE DATABASE x",
+                "CREATE TABLE y (a UInt8)\nENGINE = Memory"
+            ]
         );
     }
 }

@@ -66,7 +66,10 @@ impl From<&DecodedHeartbeat> for HeartbeatRow {
 }
 
 /// Inserts the batch's rows; returns only after ClickHouse acknowledged the INSERT.
-pub async fn insert_heartbeats(client: &Client, batch: &[DecodedHeartbeat]) -> clickhouse::error::Result<()> {
+pub async fn insert_heartbeats(
+    client: &Client,
+    batch: &[DecodedHeartbeat],
+) -> clickhouse::error::Result<()> {
     if batch.is_empty() {
         return Ok(());
     }

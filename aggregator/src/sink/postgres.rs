@@ -138,10 +138,12 @@ async fn upsert_installations(
         c.site_host.push(h.site_host.clone());
         c.environment.push(h.environment.clone());
         c.error_rate.push(h.error_rate_percent());
-        c.requests_last_hour.push(h.requests_last_hour.map(|r| r.min(i64::MAX as u64) as i64));
+        c.requests_last_hour
+            .push(h.requests_last_hour.map(|r| r.min(i64::MAX as u64) as i64));
         c.errors_last_hour.push(h.errors_last_hour);
         c.last_error_code.push(h.last_error_code.clone());
-        c.server_info.push(serde_json::to_string(&h.server_info).unwrap_or_else(|_| "{}".into()));
+        c.server_info
+            .push(serde_json::to_string(&h.server_info).unwrap_or_else(|_| "{}".into()));
         c.count.push(u.count);
         c.first_seen.push(u.first_seen);
         c.last_seen.push(u.last_seen);
@@ -239,10 +241,16 @@ mod tests {
 
     fn record(installation: u128, offset: i64, secs: i64, version: &str) -> DecodedHeartbeat {
         let body = format!(r#"{{"cms":"woocommerce","plugin_version":"{version}"}}"#);
-        let hb = HeartbeatRequest::parse(body.as_bytes()).expect("valid").heartbeat;
+        let hb = HeartbeatRequest::parse(body.as_bytes())
+            .expect("valid")
+            .heartbeat;
         let mut envelope = Envelope::new(Uuid::from_u128(9), Uuid::from_u128(installation), hb);
         envelope.received_at = Utc.timestamp_opt(secs, 0).single().expect("valid time");
-        DecodedHeartbeat { partition: 0, offset, envelope }
+        DecodedHeartbeat {
+            partition: 0,
+            offset,
+            envelope,
+        }
     }
 
     #[test]

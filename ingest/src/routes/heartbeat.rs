@@ -42,7 +42,10 @@ pub async fn accept(
 ) -> Result<(StatusCode, Json<HeartbeatAccepted>), IngestError> {
     let started = Instant::now();
     let result = handle(&state, &headers, body).await;
-    state.metrics.heartbeat_latency.observe(started.elapsed().as_secs_f64());
+    state
+        .metrics
+        .heartbeat_latency
+        .observe(started.elapsed().as_secs_f64());
     result
 }
 
@@ -55,12 +58,19 @@ async fn handle(
     let merchant = state.auth.authenticate(headers).await?;
     let bytes = read_limited(body, MAX_BODY_BYTES).await?;
     let request = HeartbeatRequest::parse(&bytes)?;
-    if request.merchant_id.is_some_and(|m| m != merchant.merchant_id) {
+    if request
+        .merchant_id
+        .is_some_and(|m| m != merchant.merchant_id)
+    {
         return Err(IngestError::MerchantMismatch);
     }
     let heartbeat = request.heartbeat;
     let installation_id = request.installation_id.unwrap_or_else(|| {
-        derive_installation_id(merchant.merchant_id, heartbeat.site_host.as_deref(), &heartbeat.cms)
+        derive_installation_id(
+            merchant.merchant_id,
+            heartbeat.site_host.as_deref(),
+            &heartbeat.cms,
+        )
     });
     let envelope = HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat);
     // Serialising our own validated struct cannot fail; map it anyway rather than panic.

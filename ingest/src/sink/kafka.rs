@@ -65,7 +65,10 @@ impl KafkaSink {
         let delivery = match self.producer.send_result(record) {
             Ok(delivery) => delivery,
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
-                self.metrics.produce_errors.with_label_values(&["queue_full"]).inc();
+                self.metrics
+                    .produce_errors
+                    .with_label_values(&["queue_full"])
+                    .inc();
                 return Err(SinkError::QueueFull);
             }
             Err((e, _)) => return Err(self.failed("enqueue", e.to_string())),
@@ -87,7 +90,10 @@ impl KafkaSink {
     }
 
     fn failed(&self, reason: &str, detail: String) -> SinkError {
-        self.metrics.produce_errors.with_label_values(&[reason]).inc();
+        self.metrics
+            .produce_errors
+            .with_label_values(&[reason])
+            .inc();
         tracing::warn!(reason, detail = %detail, "kafka produce failed");
         SinkError::NotAcknowledged(detail)
     }
@@ -100,7 +106,11 @@ impl KafkaSink {
             producer
                 .client()
                 .fetch_metadata(Some(&topic), Timeout::After(Duration::from_secs(2)))
-                .map(|m| m.topics().iter().any(|t| t.error().is_none() && !t.partitions().is_empty()))
+                .map(|m| {
+                    m.topics()
+                        .iter()
+                        .any(|t| t.error().is_none() && !t.partitions().is_empty())
+                })
                 .unwrap_or(false)
         })
         .await

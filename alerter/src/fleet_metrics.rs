@@ -1,0 +1,77 @@
+//! The seed's fleet gauges, recomputed from PostgreSQL on a schedule. One series per
+//! CMS at most, never one per installation.
+
+use std::time::Duration;
+
+use prometheus::{Gauge, IntGaugeVec, Opts, Registry};
+use sqlx::PgPool;
+
+#[derive(Clone)]
+pub struct FleetGauges {
+    pub registry: Registry,
+    installations: IntGaugeVec,
+    outdated_percentage: Gauge,
+    error_rate_avg: Gauge,
+}
+
+impl FleetGauges {
+    pub fn new() -> prometheus::Result<Self> {
+        let registry = Registry::new();
+        let installations = IntGaugeVec::new(
+            Opts::new(
+                "plugin_installations_total",
+                "Installations known, not uninstalled, by CMS.",
+            ),
+            &["cms"],
+        )?;
+        let outdated_percentage = Gauge::new(
+            "plugin_outdated_percentage",
+            "Share of installations (not uninstalled) whose status is outdated, in percent.",
+        )?;
+        let error_rate_avg = Gauge::new(
+            "plugin_error_rate_avg",
+            "Average error rate of installations (not uninstalled), in percent of requests.",
+        )?;
+        registry.register(Box::new(installations.clone()))?;
+        registry.register(Box::new(outdated_percentage.clone()))?;
+        registry.register(Box::new(error_rate_avg.clone()))?;
+        Ok(Self {
+            registry,
+            installations,
+            outdated_percentage,
+            error_rate_avg,
+        })
+    }
+
+    async fn refresh(&self, pool: &PgPool) -> sqlx::Result<()> {
+        let by_cms: Vec<(String, i64)> = sqlx::query_as(
+            "SELECT cms, count(*) FROM plugin_installations WHERE status <> 'uninstalled' GROUP BY cms",
+        )
+        .fetch_all(pool)
+        .await?;
+        let (outdated, error_rate): (f64, f64) = sqlx::query_as(
+            "SELECT COALESCE(100.0 * avg((status = 'outdated')::int), 0)::float8,
+                    COALESCE(avg(error_rate), 0)::float8
+             FROM plugin_installations WHERE status <> 'uninstalled'",
+        )
+        .fetch_one(pool)
+        .await?;
+        self.installations.reset();
+        for (cms, n) in by_cms {
+            self.installations.with_label_values(&[&cms]).set(n);
+        }
+        self.outdated_percentage.set(outdated);
+        self.error_rate_avg.set(error_rate);
+        Ok(())
+    }
+}
+
+pub async fn refresh_forever(pool: PgPool, gauges: FleetGauges, every: Duration) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        if let Err(e) = gauges.refresh(&pool).await {
+            tracing::warn!(error = %e, "fleet gauges not refreshed");
+        }
+    }
+}
