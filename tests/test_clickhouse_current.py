@@ -35,7 +35,7 @@ def test_migrations_are_idempotent(ch):
 def test_a_replayed_heartbeat_collapses_under_final(ch):
     event, installation, merchant = uuid.uuid4(), uuid.uuid4(), uuid.uuid4()
     row = (
-        f"('{event}', '2026-11-29 10:00:00', 1795946400000, 0, '{merchant}', '{installation}', 0,"
+        f"('{event}', '2026-11-29 10:00:00', 1795946400000, '2026-11-29 10:00:00', 0, '{merchant}', '{installation}', 0,"
         " 'woocommerce', '6.4', '1.3.5', 1, 'php', '8.2', 'shop.example', 'production',"
         " 100, 2.5, '', '{}', 3, 17)"
     )

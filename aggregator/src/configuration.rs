@@ -26,6 +26,35 @@ pub struct Settings {
     /// …or when its first record has waited this long.
     #[arg(long, env = "AGGREGATOR_BATCH_MAX_WAIT_MS", default_value_t = 500)]
     pub batch_max_wait_ms: u64,
+    /// A record received more than this after its window closed is kept raw only
+    /// (counted in aggregator_late_records_total), so published windows settle.
+    #[arg(long, env = "AGGREGATOR_ALLOWED_LATENESS_SECS", default_value_t = 600)]
+    pub allowed_lateness_secs: i64,
+    /// Heartbeats a healthy installation sends per day (daily_health.expected_heartbeats).
+    #[arg(
+        long,
+        env = "AGGREGATOR_EXPECTED_HEARTBEATS_PER_DAY",
+        default_value_t = 24
+    )]
+    pub expected_heartbeats_per_day: u32,
+    /// Days raw heartbeats and events are kept (0: forever).
+    #[arg(long, env = "AGGREGATOR_RETENTION_RAW_DAYS", default_value_t = 30)]
+    pub retention_raw_days: u32,
+    #[arg(long, env = "AGGREGATOR_RETENTION_1M_DAYS", default_value_t = 7)]
+    pub retention_1m_days: u32,
+    #[arg(long, env = "AGGREGATOR_RETENTION_5M_DAYS", default_value_t = 30)]
+    pub retention_5m_days: u32,
+    #[arg(long, env = "AGGREGATOR_RETENTION_1H_DAYS", default_value_t = 400)]
+    pub retention_1h_days: u32,
+    #[arg(long, env = "AGGREGATOR_RETENTION_DAILY_DAYS", default_value_t = 0)]
+    pub retention_daily_days: u32,
+    /// Seconds between retention passes.
+    #[arg(
+        long,
+        env = "AGGREGATOR_RETENTION_INTERVAL_SECS",
+        default_value_t = 3600
+    )]
+    pub retention_interval_secs: u64,
     /// Longest pause between retries of a failing sink (backoff doubles up to it).
     #[arg(long, env = "AGGREGATOR_MAX_BACKOFF_MS", default_value_t = 30_000)]
     pub max_backoff_ms: u64,
@@ -45,9 +74,48 @@ pub enum Command {
     Serve,
     /// Apply missing PostgreSQL and ClickHouse migrations and exit.
     Migrate,
+    /// Run one retention pass (drop expired partitions) and exit.
+    Retention,
 }
 
 impl Settings {
+    pub fn window_settings(&self) -> crate::sink::windows::WindowSettings {
+        crate::sink::windows::WindowSettings {
+            lateness: chrono::Duration::seconds(self.allowed_lateness_secs),
+            expected_heartbeats_per_day: self.expected_heartbeats_per_day,
+        }
+    }
+
+    pub fn retention(&self) -> Vec<crate::retention::TableRetention> {
+        use crate::retention::TableRetention as R;
+        vec![
+            R {
+                table: "heartbeats",
+                days: self.retention_raw_days,
+            },
+            R {
+                table: "events",
+                days: self.retention_raw_days,
+            },
+            R {
+                table: "error_rate_1m",
+                days: self.retention_1m_days,
+            },
+            R {
+                table: "error_rate_5m",
+                days: self.retention_5m_days,
+            },
+            R {
+                table: "error_rate_1h",
+                days: self.retention_1h_days,
+            },
+            R {
+                table: "daily_health",
+                days: self.retention_daily_days,
+            },
+        ]
+    }
+
     pub fn batch_max_wait(&self) -> Duration {
         Duration::from_millis(self.batch_max_wait_ms)
     }

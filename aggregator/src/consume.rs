@@ -4,7 +4,10 @@
 
 use std::collections::BTreeMap;
 use std::future::Future;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+
+use schemas::window::Window;
 
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
@@ -17,9 +20,12 @@ use crate::deadletter::DeadLetters;
 use crate::metrics::Metrics;
 use crate::record::{self, Record};
 use crate::sink;
+use crate::sink::windows::WindowSettings;
 
 struct Pipeline {
-    topic: String,
+    heartbeat_topic: String,
+    event_topic: String,
+    windows: WindowSettings,
     pool: sqlx::PgPool,
     clickhouse: clickhouse::Client,
     dead_letters: DeadLetters,
@@ -48,19 +54,23 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         .acquire_timeout(Duration::from_secs(5))
         .connect_lazy(&settings.postgres.database_url)?;
     let ch = &settings.clickhouse;
-    let consumer: StreamConsumer = ClientConfig::new()
-        .set("bootstrap.servers", &settings.kafka.kafka_brokers)
-        .set("group.id", &settings.group_id)
-        .set("client.id", "aggregator")
-        .set("enable.auto.commit", "false")
-        .set("auto.offset.reset", "earliest")
-        .set("partition.assignment.strategy", "cooperative-sticky")
-        .set("session.timeout.ms", "10000")
-        .create()?;
-    consumer.subscribe(&[&settings.kafka.heartbeat_topic])?;
+    let consumer: Arc<StreamConsumer> = Arc::new(
+        ClientConfig::new()
+            .set("bootstrap.servers", &settings.kafka.kafka_brokers)
+            .set("group.id", &settings.group_id)
+            .set("client.id", "aggregator")
+            .set("enable.auto.commit", "false")
+            .set("auto.offset.reset", "earliest")
+            .set("partition.assignment.strategy", "cooperative-sticky")
+            .set("session.timeout.ms", "10000")
+            .create()?,
+    );
+    consumer.subscribe(&[&settings.kafka.heartbeat_topic, &settings.kafka.event_topic])?;
 
     let mut pipeline = Pipeline {
-        topic: settings.kafka.heartbeat_topic.clone(),
+        heartbeat_topic: settings.kafka.heartbeat_topic.clone(),
+        event_topic: settings.kafka.event_topic.clone(),
+        windows: settings.window_settings(),
         pool,
         clickhouse: store::clickhouse::client(
             &ch.clickhouse_url,
@@ -75,7 +85,14 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
         max_backoff: settings.max_backoff(),
         stop,
     };
-    tracing::info!(group = %settings.group_id, topic = %pipeline.topic, "aggregator consuming");
+    tokio::spawn(report_lag(consumer.clone(), pipeline.metrics.clone()));
+    tokio::spawn(retention_forever(
+        pipeline.clickhouse.clone(),
+        settings.retention(),
+        Duration::from_secs(settings.retention_interval_secs),
+        pipeline.metrics.clone(),
+    ));
+    tracing::info!(group = %settings.group_id, "aggregator consuming");
 
     loop {
         let mut stop = pipeline.stop.clone();
@@ -131,33 +148,83 @@ fn owned(m: &rdkafka::message::BorrowedMessage<'_>) -> Record {
     }
 }
 
-/// Partition → offset after the batch's last record of that partition.
-fn next_offsets(records: &[Record]) -> BTreeMap<i32, i64> {
+/// (topic, partition) → offset after the batch's last record there.
+fn next_offsets(records: &[Record]) -> BTreeMap<(String, i32), i64> {
     let mut next = BTreeMap::new();
     for r in records {
-        let n = next.entry(r.partition).or_insert(0);
+        let n = next.entry((r.topic.clone(), r.partition)).or_insert(0);
         *n = (*n).max(r.offset + 1);
     }
     next
+}
+
+/// Publishes each assigned partition's lag every 10 s (blocking metadata calls, so on
+/// the blocking pool).
+async fn report_lag(consumer: Arc<StreamConsumer>, metrics: Metrics) {
+    let mut tick = tokio::time::interval(Duration::from_secs(10));
+    loop {
+        tick.tick().await;
+        let c = consumer.clone();
+        let lags = tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            let Ok(positions) = c.position() else {
+                return out;
+            };
+            for e in positions.elements() {
+                let Ok((_, high)) =
+                    c.fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
+                else {
+                    continue;
+                };
+                let lag = match e.offset() {
+                    Offset::Offset(pos) => (high - pos).max(0),
+                    _ => high,
+                };
+                out.push((e.topic().to_owned(), e.partition(), lag));
+            }
+            out
+        })
+        .await
+        .unwrap_or_default();
+        metrics.consumer_lag.reset();
+        for (topic, partition, lag) in lags {
+            metrics
+                .consumer_lag
+                .with_label_values(&[&topic, &partition.to_string()])
+                .set(lag);
+        }
+    }
+}
+
+/// Drops expired partitions on a schedule. Idempotent, so several instances may run it.
+async fn retention_forever(
+    client: clickhouse::Client,
+    tables: Vec<crate::retention::TableRetention>,
+    every: Duration,
+    metrics: Metrics,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match crate::retention::apply(&client, &tables, chrono::Utc::now().date_naive()).await {
+            Ok(n) => metrics.retention_dropped.inc_by(n as u64),
+            Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+        }
+    }
 }
 
 impl Pipeline {
     /// Writes a batch to every sink; false if asked to stop before all acknowledged.
     async fn write(&mut self, records: &[Record]) -> bool {
         let started = Instant::now();
-        let (heartbeats, poison) = record::decode(records);
-        if !poison.is_empty() {
-            for (r, e) in &poison {
-                tracing::warn!(
-                    partition = r.partition,
-                    offset = r.offset,
-                    reason = e.reason(),
-                    "dead-lettering record"
-                );
+        let batch = record::decode(records, &self.heartbeat_topic, &self.event_topic);
+        if !batch.poison.is_empty() {
+            for (r, e) in &batch.poison {
+                tracing::warn!(topic = %r.topic, partition = r.partition, offset = r.offset, reason = e.reason(), "dead-lettering record");
             }
             let dl = &self.dead_letters;
             if self
-                .retry("deadletter", || dl.send(&poison))
+                .retry("deadletter", || dl.send(&batch.poison))
                 .await
                 .is_none()
             {
@@ -165,9 +232,36 @@ impl Pipeline {
             }
         }
         let ch = self.clickhouse.clone();
+        let (heartbeats, events) = (&batch.heartbeats, &batch.events);
+        let raw = || async {
+            sink::clickhouse::insert(
+                &ch,
+                "heartbeats",
+                heartbeats.iter().map(sink::clickhouse::HeartbeatRow::from),
+            )
+            .await?;
+            sink::clickhouse::insert(
+                &ch,
+                "events",
+                events.iter().map(sink::clickhouse::EventRow::from),
+            )
+            .await
+        };
+        if self.retry("clickhouse", raw).await.is_none() {
+            return false;
+        }
+        let mut statements = Vec::new();
+        for window in Window::ALL {
+            let touched = sink::windows::touched(heartbeats, events, window, self.windows.lateness);
+            self.metrics
+                .late_records
+                .with_label_values(&[window.label()])
+                .inc_by(touched.late);
+            statements.extend(sink::windows::statements(window, &touched, self.windows));
+        }
         if self
-            .retry("clickhouse", || {
-                sink::clickhouse::insert_heartbeats(&ch, &heartbeats)
+            .retry("clickhouse_windows", || {
+                sink::windows::recompute(&ch, &statements)
             })
             .await
             .is_none()
@@ -176,10 +270,10 @@ impl Pipeline {
         }
         let next = next_offsets(records);
         let pool = self.pool.clone();
-        let topic = self.topic.clone();
+        let topic = self.heartbeat_topic.clone();
         let Some(applied) = self
             .retry("postgres", || {
-                sink::postgres::apply(&pool, &topic, &heartbeats, &next)
+                sink::postgres::apply(&pool, &topic, heartbeats, &next)
             })
             .await
         else {
@@ -188,13 +282,18 @@ impl Pipeline {
         let m = &self.metrics;
         m.batch_size.observe(records.len() as f64);
         m.records
-            .with_label_values(&[&self.topic, "written"])
+            .with_label_values(&[&self.heartbeat_topic, "written"])
             .inc_by(heartbeats.len() as u64);
         m.records
-            .with_label_values(&[&self.topic, "dead_lettered"])
-            .inc_by(poison.len() as u64);
+            .with_label_values(&[&self.event_topic, "written"])
+            .inc_by(events.len() as u64);
+        for (r, _) in &batch.poison {
+            m.records
+                .with_label_values(&[&r.topic, "dead_lettered"])
+                .inc();
+        }
         m.replayed_skipped
-            .with_label_values(&[&self.topic])
+            .with_label_values(&[&self.heartbeat_topic])
             .inc_by(applied.skipped_replayed as u64);
         tracing::debug!(
             records = records.len(),
@@ -243,20 +342,18 @@ impl Pipeline {
     fn commit(&self, consumer: &StreamConsumer, records: &[Record]) {
         let mut list = TopicPartitionList::new();
         let next = next_offsets(records);
-        for (partition, offset) in &next {
-            if let Err(e) =
-                list.add_partition_offset(&self.topic, *partition, Offset::Offset(*offset))
-            {
+        for ((topic, partition), offset) in &next {
+            if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
                 tracing::error!(error = %e, "cannot build commit list");
                 return;
             }
         }
         match consumer.commit(&list, CommitMode::Sync) {
             Ok(()) => {
-                for (partition, offset) in next {
+                for ((topic, partition), offset) in next {
                     self.metrics
                         .committed_offset
-                        .with_label_values(&[&self.topic, &partition.to_string()])
+                        .with_label_values(&[&topic, &partition.to_string()])
                         .set(offset);
                 }
             }
@@ -285,6 +382,9 @@ mod tests {
             payload: Vec::new(),
         };
         let next = next_offsets(&[r(0, 5), r(1, 9), r(0, 7), r(0, 6)]);
-        assert_eq!(next, BTreeMap::from([(0, 8), (1, 10)]));
+        assert_eq!(
+            next,
+            BTreeMap::from([(("t".to_owned(), 0), 8), (("t".to_owned(), 1), 10)])
+        );
     }
 }

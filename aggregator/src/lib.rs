@@ -2,8 +2,9 @@
 //! PostgreSQL installation state.
 //!
 //! A batch's path: `consume.rs` (poll, bound the batch) → `deadletter.rs` (poison
-//! records) → `sink/clickhouse.rs` (raw rows) → `sink/postgres.rs` (installations and
-//! the applied-offset watermark, in one transaction) → offsets committed. Offsets are
+//! records) → `sink/clickhouse.rs` (raw rows) → `sink/windows.rs` (error-rate windows
+//! and daily health recomputed from raw) → `sink/postgres.rs` (installations and the
+//! applied-offset watermark, in one transaction) → offsets committed. Offsets are
 //! committed only after every sink acknowledged; a replay is harmless because
 //! ClickHouse rows collapse on event_id and PostgreSQL skips offsets it already applied.
 
@@ -13,4 +14,5 @@ pub mod deadletter;
 pub mod http;
 pub mod metrics;
 pub mod record;
+pub mod retention;
 pub mod sink;

@@ -18,6 +18,17 @@ async fn main() -> anyhow::Result<()> {
             .await?;
             tracing::info!(postgres = pg, clickhouse = chn, "migrations up to date");
         }
+        Some(Command::Retention) => {
+            let ch = &settings.clickhouse;
+            let client = store::clickhouse::client(
+                &ch.clickhouse_url,
+                &ch.clickhouse_user,
+                &ch.clickhouse_password,
+            );
+            let today = chrono::Utc::now().date_naive();
+            let n = aggregator::retention::apply(&client, &settings.retention(), today).await?;
+            tracing::info!(dropped = n, "retention pass done");
+        }
         None | Some(Command::Serve) => aggregator::consume::run(settings).await?,
     }
     Ok(())

@@ -12,6 +12,9 @@ pub struct Metrics {
     pub sink_failures: IntCounterVec,
     pub committed_offset: IntGaugeVec,
     pub replayed_skipped: IntCounterVec,
+    pub late_records: IntCounterVec,
+    pub consumer_lag: IntGaugeVec,
+    pub retention_dropped: prometheus::IntCounter,
 }
 
 impl Metrics {
@@ -60,6 +63,27 @@ impl Metrics {
             ),
             &["topic"],
         )?;
+        let late_records = IntCounterVec::new(
+            Opts::new(
+                "aggregator_late_records_total",
+                "Records too late for their window (kept raw only), by window size.",
+            ),
+            &["window"],
+        )?;
+        let consumer_lag = IntGaugeVec::new(
+            Opts::new(
+                "aggregator_consumer_lag",
+                "Records behind the partition's high watermark, per assigned partition.",
+            ),
+            &["topic", "partition"],
+        )?;
+        let retention_dropped = prometheus::IntCounter::new(
+            "aggregator_retention_partitions_dropped_total",
+            "ClickHouse partitions dropped by retention.",
+        )?;
+        registry.register(Box::new(late_records.clone()))?;
+        registry.register(Box::new(consumer_lag.clone()))?;
+        registry.register(Box::new(retention_dropped.clone()))?;
         registry.register(Box::new(records.clone()))?;
         registry.register(Box::new(batch_size.clone()))?;
         registry.register(Box::new(sink_duration.clone()))?;
@@ -74,6 +98,9 @@ impl Metrics {
             sink_failures,
             committed_offset,
             replayed_skipped,
+            late_records,
+            consumer_lag,
+            retention_dropped,
         })
     }
 }

@@ -1,7 +1,9 @@
-//! A Kafka record copied out of the consumer, and its decoded form.
+//! A Kafka record copied out of the consumer, and its decoded forms.
 
 use schemas::envelope::DecodeError;
-use schemas::HeartbeatEnvelope;
+use schemas::event::Event;
+use schemas::heartbeat::Heartbeat;
+use schemas::Envelope;
 
 /// An owned copy of what the consumer returned (its borrowed message cannot outlive
 /// the next poll, and a batch spans many polls).
@@ -14,27 +16,57 @@ pub struct Record {
     pub payload: Vec<u8>,
 }
 
-/// A record that decoded, with where it came from (kept in ClickHouse for audits).
+/// A decoded record with where it came from (kept in ClickHouse for audits).
 #[derive(Debug, Clone)]
-pub struct DecodedHeartbeat {
+pub struct Decoded<T> {
     pub partition: i32,
     pub offset: i64,
-    pub envelope: HeartbeatEnvelope,
+    pub envelope: Envelope<T>,
 }
 
-/// Splits a batch into heartbeats and poison records (with the reason).
-pub fn decode(records: &[Record]) -> (Vec<DecodedHeartbeat>, Vec<(&Record, DecodeError)>) {
-    let mut good = Vec::with_capacity(records.len());
-    let mut poison = Vec::new();
+pub type DecodedHeartbeat = Decoded<Heartbeat>;
+pub type DecodedEvent = Decoded<Event>;
+
+/// A batch split by kind; poison records carry the reason they cannot be processed.
+#[derive(Default)]
+pub struct DecodedBatch<'a> {
+    pub heartbeats: Vec<DecodedHeartbeat>,
+    pub events: Vec<DecodedEvent>,
+    pub poison: Vec<(&'a Record, DecodeError)>,
+}
+
+/// Decodes each record by the topic it came from.
+pub fn decode<'a>(
+    records: &'a [Record],
+    heartbeat_topic: &str,
+    event_topic: &str,
+) -> DecodedBatch<'a> {
+    let mut batch = DecodedBatch::default();
     for r in records {
-        match HeartbeatEnvelope::decode(&r.payload) {
-            Ok(envelope) => good.push(DecodedHeartbeat {
-                partition: r.partition,
-                offset: r.offset,
-                envelope,
-            }),
-            Err(e) => poison.push((r, e)),
+        if r.topic == heartbeat_topic {
+            match Envelope::<Heartbeat>::decode(&r.payload) {
+                Ok(envelope) => batch.heartbeats.push(Decoded {
+                    partition: r.partition,
+                    offset: r.offset,
+                    envelope,
+                }),
+                Err(e) => batch.poison.push((r, e)),
+            }
+        } else if r.topic == event_topic {
+            match Envelope::<Event>::decode(&r.payload) {
+                Ok(envelope) => batch.events.push(Decoded {
+                    partition: r.partition,
+                    offset: r.offset,
+                    envelope,
+                }),
+                Err(e) => batch.poison.push((r, e)),
+            }
+        } else {
+            batch.poison.push((
+                r,
+                DecodeError::Undecodable(format!("unexpected topic {}", r.topic)),
+            ));
         }
     }
-    (good, poison)
+    batch
 }

@@ -37,6 +37,18 @@ pub enum IngestError {
 }
 
 impl IngestError {
+    /// A sink failure as the plugin sees it: always retryable.
+    pub fn from_sink(e: crate::sink::kafka::SinkError, retry_after_secs: u64) -> Self {
+        match e {
+            crate::sink::kafka::SinkError::QueueFull => {
+                IngestError::Overloaded { retry_after_secs }
+            }
+            crate::sink::kafka::SinkError::NotAcknowledged(_) => {
+                IngestError::KafkaUnavailable { retry_after_secs }
+            }
+        }
+    }
+
     pub fn code(&self) -> &'static str {
         match self {
             IngestError::UnsupportedMediaType => "unsupported_media_type",

@@ -13,6 +13,7 @@ pub struct Metrics {
     /// The seed's name: time from a heartbeat's arrival to its answer (Kafka ack included).
     pub heartbeat_latency: Histogram,
     pub heartbeats_accepted: IntCounter,
+    pub events_accepted: IntCounter,
     pub produce_errors: IntCounterVec,
 }
 
@@ -49,6 +50,10 @@ impl Metrics {
             "ingest_heartbeats_accepted_total",
             "Heartbeats acknowledged by Kafka and answered 202.",
         )?;
+        let events_accepted = IntCounter::new(
+            "ingest_events_accepted_total",
+            "Plugin events acknowledged by Kafka and answered 202.",
+        )?;
         let produce_errors = IntCounterVec::new(
             Opts::new(
                 "ingest_kafka_produce_errors_total",
@@ -60,6 +65,7 @@ impl Metrics {
         registry.register(Box::new(request_duration.clone()))?;
         registry.register(Box::new(heartbeat_latency.clone()))?;
         registry.register(Box::new(heartbeats_accepted.clone()))?;
+        registry.register(Box::new(events_accepted.clone()))?;
         registry.register(Box::new(produce_errors.clone()))?;
         Ok(Self {
             registry,
@@ -67,6 +73,7 @@ impl Metrics {
             request_duration,
             heartbeat_latency,
             heartbeats_accepted,
+            events_accepted,
             produce_errors,
         })
     }

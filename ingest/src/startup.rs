@@ -12,10 +12,17 @@ use crate::metrics::Metrics;
 use crate::routes;
 use crate::sink::kafka::KafkaSink;
 
+/// Kafka topics by what they carry.
+pub struct Topics {
+    pub heartbeats: String,
+    pub events: String,
+}
+
 /// What every handler shares.
 pub struct AppState {
     pub auth: Authenticator,
     pub sink: KafkaSink,
+    pub topics: Topics,
     pub metrics: Metrics,
     pub heartbeat_interval_secs: u64,
     pub retry_after_secs: u64,
@@ -48,6 +55,10 @@ impl Application {
                 settings.retry_after_secs,
             ),
             sink,
+            topics: Topics {
+                heartbeats: settings.kafka.heartbeat_topic.clone(),
+                events: settings.kafka.event_topic.clone(),
+            },
             metrics,
             heartbeat_interval_secs: settings.heartbeat_interval_secs,
             retry_after_secs: settings.retry_after_secs,

@@ -12,6 +12,9 @@ CREATE TABLE IF NOT EXISTS plugin_telemetry.heartbeats
     event_id                 UUID,
     received_at              DateTime,
     received_at_ms           UInt64,
+    -- sent_at clamped around received_at (schemas::window::event_time): the moment
+    -- windows count the heartbeat for.
+    event_time               DateTime,
     sent_at_ms               Int64,
     merchant_id              UUID,
     installation_id          UUID,
@@ -33,4 +36,4 @@ CREATE TABLE IF NOT EXISTS plugin_telemetry.heartbeats
 )
 ENGINE = ReplacingMergeTree()
 PARTITION BY toYYYYMM(received_at)
-ORDER BY (installation_id, received_at, event_id);
+ORDER BY (installation_id, event_time, event_id);

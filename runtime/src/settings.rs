@@ -55,6 +55,8 @@ pub struct KafkaSettings {
         default_value = "plugin.heartbeats.v1"
     )]
     pub heartbeat_topic: String,
+    #[arg(long, env = "KAFKA_EVENT_TOPIC", default_value = "plugin.events.v1")]
+    pub event_topic: String,
     #[arg(
         long,
         env = "KAFKA_DEADLETTER_TOPIC",

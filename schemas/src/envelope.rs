@@ -4,6 +4,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::event::Event;
 use crate::heartbeat::Heartbeat;
 
 /// Bumped on any incompatible change of the envelope or a payload; consumers
@@ -23,14 +24,21 @@ pub struct Envelope<T> {
 }
 
 pub type HeartbeatEnvelope = Envelope<Heartbeat>;
+pub type EventEnvelope = Envelope<Event>;
 
 impl<T> Envelope<T> {
+    /// A record with a fresh id (heartbeats: each POST is a new heartbeat).
     pub fn new(merchant_id: Uuid, installation_id: Uuid, payload: T) -> Self {
-        let received_at = Utc::now();
+        Self::with_id(Uuid::now_v7(), merchant_id, installation_id, payload)
+    }
+
+    /// A record whose id the plugin chose (events: a retried POST keeps its id, so
+    /// the stores collapse the copies).
+    pub fn with_id(event_id: Uuid, merchant_id: Uuid, installation_id: Uuid, payload: T) -> Self {
         Self {
             schema_version: SCHEMA_VERSION,
-            event_id: Uuid::now_v7(),
-            received_at,
+            event_id,
+            received_at: Utc::now(),
             merchant_id,
             installation_id,
             payload,
@@ -57,9 +65,9 @@ impl DecodeError {
     }
 }
 
-impl HeartbeatEnvelope {
-    /// Decodes a heartbeat record, checking the schema version before the payload so a
-    /// future version is reported as such rather than as a shape error.
+impl<T: serde::de::DeserializeOwned> Envelope<T> {
+    /// Decodes a record, checking the schema version before the payload so a future
+    /// version is reported as such rather than as a shape error.
     pub fn decode(bytes: &[u8]) -> Result<Self, DecodeError> {
         #[derive(Deserialize)]
         struct Header {

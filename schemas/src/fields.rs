@@ -3,9 +3,16 @@
 //! serde's derive reports type errors as "line 1 column 40"; plugin authors need the
 //! field's name and a stable code, so payloads are read field by field from a map.
 
+use std::collections::BTreeMap;
+
 use serde_json::{Map, Value};
+use uuid::Uuid;
 
 use crate::error::{ErrorCode, ValidationError};
+
+const MAX_FLAT_ENTRIES: usize = 32;
+const MAX_FLAT_KEY: usize = 64;
+const MAX_FLAT_VALUE: usize = 256;
 
 pub(crate) struct Fields<'a> {
     map: &'a Map<String, Value>,
@@ -65,6 +72,14 @@ impl<'a> Fields<'a> {
             ));
         }
         Ok((!s.is_empty()).then_some(s))
+    }
+
+    pub(crate) fn opt_string(
+        &self,
+        names: &[&'static str],
+        max: usize,
+    ) -> Result<Option<String>, ValidationError> {
+        Ok(self.opt_str(names, max)?.map(str::to_owned))
     }
 
     pub(crate) fn opt_u64(
@@ -136,4 +151,84 @@ pub(crate) fn wrong_type(name: &str, expected: &str) -> ValidationError {
 
 pub(crate) fn invalid(name: &str, message: impl Into<String>) -> ValidationError {
     ValidationError::new(ErrorCode::InvalidValue, Some(name), message)
+}
+
+pub(crate) fn uuid_field(
+    f: &Fields<'_>,
+    name: &'static str,
+) -> Result<Option<Uuid>, ValidationError> {
+    f.opt_str(&[name], 36)?
+        .map(|s| Uuid::parse_str(s).map_err(|_| invalid(name, format!("{name} must be a UUID"))))
+        .transpose()
+}
+
+/// A lowercase identifier-like token (`php`, `node`, `python3.11`).
+pub(crate) fn token(name: &str, s: &str) -> Result<String, ValidationError> {
+    let s = s.to_ascii_lowercase();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || "_+.-".contains(c))
+    {
+        Ok(s)
+    } else {
+        Err(invalid(
+            name,
+            format!("{name} may contain only letters, digits and _+.-"),
+        ))
+    }
+}
+
+/// A host name with an optional port; a URL is refused rather than guessed at.
+pub(crate) fn host(s: &str) -> Result<String, ValidationError> {
+    let s = s.to_ascii_lowercase();
+    if s.chars()
+        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
+    {
+        Ok(s)
+    } else {
+        Err(invalid(
+            "site_host",
+            "site_host must be a host name, without scheme or path",
+        ))
+    }
+}
+
+/// A flat string map (server facts, event data). Scalars are rendered as text; nested
+/// values are refused so that nobody ships whole `$_SERVER` dumps to us.
+pub(crate) fn flat_map(
+    name: &str,
+    map: Option<&Map<String, Value>>,
+) -> Result<BTreeMap<String, String>, ValidationError> {
+    let Some(map) = map else {
+        return Ok(BTreeMap::new());
+    };
+    if map.len() > MAX_FLAT_ENTRIES {
+        return Err(invalid(
+            name,
+            format!("{name} may have at most {MAX_FLAT_ENTRIES} entries"),
+        ));
+    }
+    let mut out = BTreeMap::new();
+    for (key, value) in map {
+        let field = format!("{name}.{key}");
+        if key.chars().count() > MAX_FLAT_KEY || key.chars().any(char::is_control) {
+            return Err(invalid(&field, "keys must be short printable names"));
+        }
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s.clone(),
+            Value::Bool(b) => b.to_string(),
+            Value::Number(n) => n.to_string(),
+            Value::Array(_) | Value::Object(_) => {
+                return Err(wrong_type(&field, "a string, number or boolean"))
+            }
+        };
+        if text.chars().count() > MAX_FLAT_VALUE || text.chars().any(char::is_control) {
+            return Err(invalid(
+                &field,
+                format!("values must be printable and at most {MAX_FLAT_VALUE} characters"),
+            ));
+        }
+        out.insert(key.clone(), text);
+    }
+    Ok(out)
 }

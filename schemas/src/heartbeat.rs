@@ -14,7 +14,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::{ErrorCode, ValidationError};
-use crate::fields::{invalid, wrong_type, Fields};
+use crate::fields::{flat_map, host, invalid, token, uuid_field, Fields};
 use crate::version;
 
 /// Largest accepted body; larger ones get 413 before any parsing.
@@ -33,9 +33,6 @@ pub const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "tes
 
 const MAX_VERSION_LEN: usize = 64;
 const MAX_HOST_LEN: usize = 253;
-const MAX_SERVER_INFO_ENTRIES: usize = 32;
-const MAX_SERVER_INFO_KEY: usize = 64;
-const MAX_SERVER_INFO_VALUE: usize = 256;
 /// Per-hour counters above this are not a plugin's real traffic but a bug or an attack.
 const MAX_HOURLY_COUNT: u64 = 1_000_000_000;
 
@@ -159,111 +156,27 @@ impl HeartbeatRequest {
             heartbeat: Heartbeat {
                 installation_id_derived: installation_id.is_none(),
                 cms,
-                cms_version: owned(
-                    f.opt_str(&["cms_version", "wordpress_version"], MAX_VERSION_LEN)?,
-                ),
+                cms_version: f
+                    .opt_string(&["cms_version", "wordpress_version"], MAX_VERSION_LEN)?,
                 plugin_version,
                 plugin_version_valid,
                 sdk_language,
-                runtime_version: owned(f.opt_str(
+                runtime_version: f.opt_string(
                     &["runtime_version", "php_version", "node_version"],
                     MAX_VERSION_LEN,
-                )?),
+                )?,
                 site_host,
                 environment,
                 requests_last_hour: f.opt_u64("requests_last_hour", MAX_HOURLY_COUNT)?,
                 errors_last_hour: f
                     .opt_f64("errors_last_hour", MAX_HOURLY_COUNT as f64)?
                     .unwrap_or(0.0),
-                last_error_code: owned(f.opt_str(&["last_error_code"], 128)?),
-                server_info: server_info(f.opt_object("server_info")?)?,
+                last_error_code: f.opt_string(&["last_error_code"], 128)?,
+                server_info: flat_map("server_info", f.opt_object("server_info")?)?,
                 sent_at,
             },
         })
     }
-}
-
-fn owned(s: Option<&str>) -> Option<String> {
-    s.map(str::to_owned)
-}
-
-fn uuid_field(f: &Fields<'_>, name: &'static str) -> Result<Option<Uuid>, ValidationError> {
-    f.opt_str(&[name], 36)?
-        .map(|s| Uuid::parse_str(s).map_err(|_| invalid(name, format!("{name} must be a UUID"))))
-        .transpose()
-}
-
-/// A lowercase identifier-like token (`php`, `node`, `python3.11`).
-fn token(name: &str, s: &str) -> Result<String, ValidationError> {
-    let s = s.to_ascii_lowercase();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || "_+.-".contains(c))
-    {
-        Ok(s)
-    } else {
-        Err(invalid(
-            name,
-            format!("{name} may contain only letters, digits and _+.-"),
-        ))
-    }
-}
-
-/// A host name with an optional port; a URL is refused rather than guessed at.
-fn host(s: &str) -> Result<String, ValidationError> {
-    let s = s.to_ascii_lowercase();
-    if s.chars()
-        .all(|c| c.is_ascii_alphanumeric() || ".-:[]".contains(c))
-    {
-        Ok(s)
-    } else {
-        Err(invalid(
-            "site_host",
-            "site_host must be a host name, without scheme or path",
-        ))
-    }
-}
-
-/// Flat string map of server facts (software, limits). Scalars are rendered as text;
-/// nested values are refused so that nobody ships whole `$_SERVER` dumps to us.
-fn server_info(
-    map: Option<&Map<String, Value>>,
-) -> Result<BTreeMap<String, String>, ValidationError> {
-    let Some(map) = map else {
-        return Ok(BTreeMap::new());
-    };
-    if map.len() > MAX_SERVER_INFO_ENTRIES {
-        return Err(invalid(
-            "server_info",
-            format!("server_info may have at most {MAX_SERVER_INFO_ENTRIES} entries"),
-        ));
-    }
-    let mut out = BTreeMap::new();
-    for (key, value) in map {
-        let field = format!("server_info.{key}");
-        if key.chars().count() > MAX_SERVER_INFO_KEY || key.chars().any(char::is_control) {
-            return Err(invalid(
-                &field,
-                "server_info keys must be short printable names",
-            ));
-        }
-        let text = match value {
-            Value::Null => continue,
-            Value::String(s) => s.clone(),
-            Value::Bool(b) => b.to_string(),
-            Value::Number(n) => n.to_string(),
-            Value::Array(_) | Value::Object(_) => {
-                return Err(wrong_type(&field, "a string, number or boolean"))
-            }
-        };
-        if text.chars().count() > MAX_SERVER_INFO_VALUE || text.chars().any(char::is_control) {
-            return Err(invalid(
-                &field,
-                format!("server_info values must be printable and at most {MAX_SERVER_INFO_VALUE} characters"),
-            ));
-        }
-        out.insert(key.clone(), text);
-    }
-    Ok(out)
 }
 
 #[cfg(test)]

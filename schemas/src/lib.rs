@@ -5,12 +5,14 @@
 
 pub mod envelope;
 pub mod error;
+pub mod event;
 pub mod heartbeat;
 pub mod installation;
 pub mod version;
+pub mod window;
 
 mod fields;
 
-pub use envelope::{Envelope, HeartbeatEnvelope, SCHEMA_VERSION};
+pub use envelope::{Envelope, EventEnvelope, HeartbeatEnvelope, SCHEMA_VERSION};
 pub use error::{ErrorCode, ValidationError};
 pub use heartbeat::{Heartbeat, MAX_BODY_BYTES};

@@ -31,7 +31,10 @@ macro_rules! migration {
 }
 
 pub const POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001_core")];
-pub const CLICKHOUSE: &[Migration] = &[migration!("clickhouse", 1, "0001_heartbeats")];
+pub const CLICKHOUSE: &[Migration] = &[
+    migration!("clickhouse", 1, "0001_heartbeats"),
+    migration!("clickhouse", 2, "0002_events_windows"),
+];
 
 /// Serialises concurrent `migrate` runs (several services start at once).
 const PG_LOCK_KEY: i64 = 0x7074_6d69_6772; // "ptmigr"

@@ -1,10 +1,13 @@
-//! Raw heartbeat rows into `plugin_telemetry.heartbeats` (RowBinary, one INSERT per batch).
+//! Raw rows into `plugin_telemetry.heartbeats` and `plugin_telemetry.events`
+//! (RowBinary, one INSERT per table and batch).
 
 use clickhouse::{Client, Row};
 use serde::Serialize;
 use uuid::Uuid;
 
-use crate::record::DecodedHeartbeat;
+use schemas::window::event_time;
+
+use crate::record::{DecodedEvent, DecodedHeartbeat};
 
 #[derive(Debug, Row, Serialize)]
 pub struct HeartbeatRow {
@@ -12,6 +15,7 @@ pub struct HeartbeatRow {
     pub event_id: Uuid,
     pub received_at: u32,
     pub received_at_ms: u64,
+    pub event_time: u32,
     pub sent_at_ms: i64,
     #[serde(with = "clickhouse::serde::uuid")]
     pub merchant_id: Uuid,
@@ -41,8 +45,9 @@ impl From<&DecodedHeartbeat> for HeartbeatRow {
         let received_ms = e.received_at.timestamp_millis().max(0);
         Self {
             event_id: e.event_id,
-            received_at: (received_ms / 1000).clamp(0, i64::from(u32::MAX)) as u32,
+            received_at: seconds(received_ms / 1000),
             received_at_ms: received_ms as u64,
+            event_time: seconds(event_time(h.sent_at, e.received_at)),
             sent_at_ms: h.sent_at.map_or(0, |t| t.timestamp_millis()),
             merchant_id: e.merchant_id,
             installation_id: e.installation_id,
@@ -65,17 +70,90 @@ impl From<&DecodedHeartbeat> for HeartbeatRow {
     }
 }
 
-/// Inserts the batch's rows; returns only after ClickHouse acknowledged the INSERT.
-pub async fn insert_heartbeats(
-    client: &Client,
-    batch: &[DecodedHeartbeat],
-) -> clickhouse::error::Result<()> {
-    if batch.is_empty() {
+#[derive(Debug, Row, Serialize)]
+pub struct EventRow {
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub event_id: Uuid,
+    pub received_at: u32,
+    pub received_at_ms: u64,
+    pub event_time: u32,
+    pub occurred_at_ms: i64,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub merchant_id: Uuid,
+    #[serde(with = "clickhouse::serde::uuid")]
+    pub installation_id: Uuid,
+    pub installation_id_derived: u8,
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub cms: String,
+    pub site_host: String,
+    pub plugin_version: String,
+    pub error_code: String,
+    pub message: String,
+    pub from_version: String,
+    pub to_version: String,
+    pub toggle_key: String,
+    pub notice_id: String,
+    pub data: String,
+    pub kafka_partition: u32,
+    pub kafka_offset: u64,
+}
+
+impl From<&DecodedEvent> for EventRow {
+    fn from(d: &DecodedEvent) -> Self {
+        let e = &d.envelope;
+        let ev = &e.payload;
+        let received_ms = e.received_at.timestamp_millis().max(0);
+        let is_error = ev.kind == schemas::event::EventType::Error;
+        Self {
+            event_id: e.event_id,
+            received_at: seconds(received_ms / 1000),
+            received_at_ms: received_ms as u64,
+            event_time: seconds(event_time(ev.occurred_at, e.received_at)),
+            occurred_at_ms: ev.occurred_at.map_or(0, |t| t.timestamp_millis()),
+            merchant_id: e.merchant_id,
+            installation_id: e.installation_id,
+            installation_id_derived: u8::from(ev.installation_id_derived),
+            kind: ev.kind.as_str().to_owned(),
+            cms: ev.cms.clone(),
+            site_host: ev.site_host.clone().unwrap_or_default(),
+            plugin_version: ev.plugin_version.clone().unwrap_or_default(),
+            // An error without a code still counts, under a name analysts can group by.
+            error_code: match &ev.error_code {
+                Some(code) => code.clone(),
+                None if is_error => "unknown".to_owned(),
+                None => String::new(),
+            },
+            message: ev.message.clone().unwrap_or_default(),
+            from_version: ev.from_version.clone().unwrap_or_default(),
+            to_version: ev.to_version.clone().unwrap_or_default(),
+            toggle_key: ev.toggle_key.clone().unwrap_or_default(),
+            notice_id: ev.notice_id.clone().unwrap_or_default(),
+            data: serde_json::to_string(&ev.data).unwrap_or_else(|_| "{}".into()),
+            kafka_partition: d.partition.max(0) as u32,
+            kafka_offset: d.offset.max(0) as u64,
+        }
+    }
+}
+
+/// ClickHouse DateTime: unix seconds as UInt32 (dates before 1970 or after 2106 clamp).
+fn seconds(t: i64) -> u32 {
+    t.clamp(0, i64::from(u32::MAX)) as u32
+}
+
+/// Inserts rows into `table`; returns only after ClickHouse acknowledged the INSERT.
+pub async fn insert<R, I>(client: &Client, table: &str, rows: I) -> clickhouse::error::Result<()>
+where
+    R: Row + Serialize,
+    I: IntoIterator<Item = R>,
+{
+    let mut rows = rows.into_iter().peekable();
+    if rows.peek().is_none() {
         return Ok(());
     }
-    let mut insert = client.insert::<HeartbeatRow>("heartbeats")?;
-    for d in batch {
-        insert.write(&HeartbeatRow::from(d)).await?;
+    let mut insert = client.insert::<R>(table)?;
+    for row in rows {
+        insert.write(&row).await?;
     }
     insert.end().await
 }

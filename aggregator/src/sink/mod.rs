@@ -3,3 +3,4 @@
 
 pub mod clickhouse;
 pub mod postgres;
+pub mod windows;

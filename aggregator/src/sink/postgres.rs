@@ -57,51 +57,58 @@ pub struct Applied {
     pub skipped_replayed: usize,
 }
 
-/// Applies a batch (records of one topic) and advances the watermarks to `next_offsets`
-/// (partition → offset after the batch's last record, poison records included).
+/// Applies a batch's heartbeats and advances the watermarks to `next_offsets`
+/// ((topic, partition) → offset after the batch's last record there, poison records
+/// and events included, so every partition the batch read moves on).
 pub async fn apply(
     pool: &PgPool,
-    topic: &str,
+    heartbeat_topic: &str,
     batch: &[DecodedHeartbeat],
-    next_offsets: &BTreeMap<i32, i64>,
+    next_offsets: &BTreeMap<(String, i32), i64>,
 ) -> sqlx::Result<Applied> {
-    let partitions: Vec<i32> = next_offsets.keys().copied().collect();
+    let topics: Vec<&str> = next_offsets.keys().map(|(t, _)| t.as_str()).collect();
+    let partitions: Vec<i32> = next_offsets.keys().map(|(_, p)| *p).collect();
+    let next: Vec<i64> = next_offsets.values().copied().collect();
     let mut tx = pool.begin().await?;
     sqlx::query(
         "INSERT INTO aggregator_offsets (topic, partition, next_offset)
-         SELECT $1, p, 0 FROM unnest($2::int[]) AS p
+         SELECT t, p, 0 FROM unnest($1::text[], $2::int[]) AS v(t, p)
          ON CONFLICT DO NOTHING",
     )
-    .bind(topic)
+    .bind(&topics)
     .bind(&partitions)
     .execute(&mut *tx)
     .await?;
-    let applied: HashMap<i32, i64> = sqlx::query_as(
-        "SELECT partition, next_offset FROM aggregator_offsets
-         WHERE topic = $1 AND partition = ANY($2) ORDER BY partition FOR UPDATE",
+    // Row locks serialise two consumers that briefly own one partition in a rebalance.
+    let applied: HashMap<(String, i32), i64> = sqlx::query_as::<_, (String, i32, i64)>(
+        "SELECT o.topic, o.partition, o.next_offset FROM aggregator_offsets o
+         JOIN unnest($1::text[], $2::int[]) AS v(t, p) ON o.topic = v.t AND o.partition = v.p
+         ORDER BY o.topic, o.partition FOR UPDATE OF o",
     )
-    .bind(topic)
+    .bind(&topics)
     .bind(&partitions)
     .fetch_all(&mut *tx)
     .await?
     .into_iter()
+    .map(|(topic, partition, next)| ((topic, partition), next))
     .collect();
-
     let fresh: Vec<&DecodedHeartbeat> = batch
         .iter()
-        .filter(|d| d.offset >= applied.get(&d.partition).copied().unwrap_or(0))
+        .filter(|d| {
+            let key = (heartbeat_topic.to_owned(), d.partition);
+            d.offset >= applied.get(&key).copied().unwrap_or(0)
+        })
         .collect();
     let updates = fold(&fresh);
     upsert_installations(&mut tx, &updates).await?;
 
-    let next: Vec<i64> = partitions.iter().map(|p| next_offsets[p]).collect();
     sqlx::query(
         "UPDATE aggregator_offsets o
          SET next_offset = GREATEST(o.next_offset, v.next_offset), updated_at = now()
-         FROM unnest($2::int[], $3::bigint[]) AS v(partition, next_offset)
-         WHERE o.topic = $1 AND o.partition = v.partition",
+         FROM unnest($1::text[], $2::int[], $3::bigint[]) AS v(topic, partition, next_offset)
+         WHERE o.topic = v.topic AND o.partition = v.partition",
     )
-    .bind(topic)
+    .bind(&topics)
     .bind(&partitions)
     .bind(&next)
     .execute(&mut *tx)

@@ -6,11 +6,10 @@
 use std::sync::Arc;
 use std::time::Instant;
 
-use axum::body::{Body, Bytes};
+use axum::body::Body;
 use axum::extract::State;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 use schemas::heartbeat::HeartbeatRequest;
 use schemas::installation::derive_installation_id;
 use schemas::{HeartbeatEnvelope, MAX_BODY_BYTES};
@@ -19,7 +18,7 @@ use serde_json::{Map, Value};
 use uuid::Uuid;
 
 use crate::error::IngestError;
-use crate::sink::kafka::SinkError;
+use crate::routes::{read_limited, require_json};
 use crate::startup::AppState;
 
 /// The 202 answer. Toggles, upgrade advice and notices are filled by their own
@@ -79,12 +78,13 @@ async fn handle(
     let retry_after_secs = state.retry_after_secs;
     state
         .sink
-        .send(&installation_id.to_string(), &payload)
+        .send(
+            &state.topics.heartbeats,
+            &installation_id.to_string(),
+            &payload,
+        )
         .await
-        .map_err(|e| match e {
-            SinkError::QueueFull => IngestError::Overloaded { retry_after_secs },
-            SinkError::NotAcknowledged(_) => IngestError::KafkaUnavailable { retry_after_secs },
-        })?;
+        .map_err(|e| IngestError::from_sink(e, retry_after_secs))?;
     state.metrics.heartbeats_accepted.inc();
 
     Ok((
@@ -99,30 +99,4 @@ async fn handle(
             next_heartbeat_in_secs: state.heartbeat_interval_secs,
         }),
     ))
-}
-
-/// `application/json`, optionally with parameters (`; charset=utf-8`).
-fn require_json(headers: &HeaderMap) -> Result<(), IngestError> {
-    let content_type = headers
-        .get(header::CONTENT_TYPE)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("");
-    let mime = content_type.split(';').next().unwrap_or("").trim();
-    if mime.eq_ignore_ascii_case("application/json") {
-        Ok(())
-    } else {
-        Err(IngestError::UnsupportedMediaType)
-    }
-}
-
-/// Reads at most `limit` bytes: a declared or actual larger body is a 413, and the
-/// rest of it is never buffered.
-async fn read_limited(body: Body, limit: usize) -> Result<Bytes, IngestError> {
-    match Limited::new(body, limit).collect().await {
-        Ok(collected) => Ok(collected.to_bytes()),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            Err(IngestError::PayloadTooLarge { limit })
-        }
-        Err(_) => Err(IngestError::BodyUnreadable),
-    }
 }

@@ -1,22 +1,29 @@
 //! HTTP routes. Handlers parse, authenticate and hand off; they hold no business rules.
 
+pub mod event;
 pub mod health;
 pub mod heartbeat;
 
 use std::sync::Arc;
 use std::time::Instant;
 
+use axum::body::{Body, Bytes};
 use axum::extract::{MatchedPath, Request, State};
+use axum::http::{header, HeaderMap};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
 use axum::Router;
 
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+
+use crate::error::IngestError;
 use crate::startup::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/v1/plugins/heartbeat", post(heartbeat::accept))
+        .route("/api/v1/plugins/event", post(event::accept))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
@@ -48,4 +55,30 @@ async fn record_request(
         .with_label_values(&[&route, response.status().as_str()])
         .inc();
     response
+}
+
+/// `application/json`, optionally with parameters (`; charset=utf-8`).
+pub(crate) fn require_json(headers: &HeaderMap) -> Result<(), IngestError> {
+    let content_type = headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    let mime = content_type.split(';').next().unwrap_or("").trim();
+    if mime.eq_ignore_ascii_case("application/json") {
+        Ok(())
+    } else {
+        Err(IngestError::UnsupportedMediaType)
+    }
+}
+
+/// Reads at most `limit` bytes: a declared or actual larger body is a 413, and the
+/// rest of it is never buffered.
+pub(crate) async fn read_limited(body: Body, limit: usize) -> Result<Bytes, IngestError> {
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            Err(IngestError::PayloadTooLarge { limit })
+        }
+        Err(_) => Err(IngestError::BodyUnreadable),
+    }
 }

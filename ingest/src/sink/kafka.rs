@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use rdkafka::config::ClientConfig;
 use rdkafka::error::{KafkaError, RDKafkaErrorCode};
-use rdkafka::producer::{FutureProducer, FutureRecord, Producer};
+use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 
 use crate::metrics::Metrics;
@@ -26,7 +26,8 @@ pub enum SinkError {
 
 pub struct KafkaSink {
     producer: FutureProducer,
-    topic: String,
+    /// The topic /readyz checks.
+    ready_topic: String,
     deadline: Duration,
     metrics: Metrics,
 }
@@ -34,7 +35,7 @@ pub struct KafkaSink {
 impl KafkaSink {
     pub fn new(
         brokers: &str,
-        topic: &str,
+        ready_topic: &str,
         deadline: Duration,
         queue_max: u32,
         metrics: Metrics,
@@ -54,25 +55,54 @@ impl KafkaSink {
             .create()?;
         Ok(Self {
             producer,
-            topic: topic.to_owned(),
+            ready_topic: ready_topic.to_owned(),
             deadline,
             metrics,
         })
     }
 
-    pub async fn send(&self, key: &str, payload: &[u8]) -> Result<(), SinkError> {
-        let record = FutureRecord::to(&self.topic).key(key).payload(payload);
-        let delivery = match self.producer.send_result(record) {
-            Ok(delivery) => delivery,
+    pub async fn send(&self, topic: &str, key: &str, payload: &[u8]) -> Result<(), SinkError> {
+        let delivery = self.enqueue(topic, key, payload)?;
+        self.acknowledged(delivery).await
+    }
+
+    /// Sends records together (one plugin request's batch): all are enqueued before
+    /// any is awaited, so they share producer batches. Ok only if every one was
+    /// acknowledged.
+    pub async fn send_all(
+        &self,
+        topic: &str,
+        records: &[(String, Vec<u8>)],
+    ) -> Result<(), SinkError> {
+        let mut deliveries = Vec::with_capacity(records.len());
+        for (key, payload) in records {
+            deliveries.push(self.enqueue(topic, key, payload)?);
+        }
+        let mut result = Ok(());
+        for delivery in deliveries {
+            if let Err(e) = self.acknowledged(delivery).await {
+                result = Err(e);
+            }
+        }
+        result
+    }
+
+    fn enqueue(&self, topic: &str, key: &str, payload: &[u8]) -> Result<DeliveryFuture, SinkError> {
+        let record = FutureRecord::to(topic).key(key).payload(payload);
+        match self.producer.send_result(record) {
+            Ok(delivery) => Ok(delivery),
             Err((KafkaError::MessageProduction(RDKafkaErrorCode::QueueFull), _)) => {
                 self.metrics
                     .produce_errors
                     .with_label_values(&["queue_full"])
                     .inc();
-                return Err(SinkError::QueueFull);
+                Err(SinkError::QueueFull)
             }
-            Err((e, _)) => return Err(self.failed("enqueue", e.to_string())),
-        };
+            Err((e, _)) => Err(self.failed("enqueue", e.to_string())),
+        }
+    }
+
+    async fn acknowledged(&self, delivery: DeliveryFuture) -> Result<(), SinkError> {
         // librdkafka fails the record itself at message.timeout.ms; the outer timeout
         // only guards against a delivery report that never comes.
         match tokio::time::timeout(self.deadline + Duration::from_secs(1), delivery).await {
@@ -101,7 +131,7 @@ impl KafkaSink {
     /// Whether the brokers answer a metadata request for our topic (for /readyz).
     pub async fn ready(&self) -> bool {
         let producer = self.producer.clone();
-        let topic = self.topic.clone();
+        let topic = self.ready_topic.clone();
         tokio::task::spawn_blocking(move || {
             producer
                 .client()
