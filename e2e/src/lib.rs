@@ -4,6 +4,9 @@
 //! Tests isolate themselves by creating their own merchant, never by cleaning tables.
 //! A service that is not reachable fails the test with the reason; nothing is skipped.
 
+pub mod fleet;
+pub mod kafka;
+
 use std::time::{Duration, Instant};
 
 use reqwest::StatusCode;
@@ -172,16 +175,42 @@ impl TestEnv {
         }
     }
 
-    /// Runs `dev/stack <args>` (start/stop a service) and fails with its output.
+    /// Runs `dev/stack <args>` (start/stop a backing service) and fails with its output.
     pub fn stack(&self, args: &[&str]) {
-        let out = std::process::Command::new(self.root.join("dev/stack"))
+        self.script("dev/stack", args);
+    }
+
+    /// Runs `dev/services <args>` (start/stop/kill one of our services).
+    pub fn services(&self, args: &[&str]) {
+        self.script("dev/services", args);
+    }
+
+    fn script(&self, script: &str, args: &[&str]) {
+        let out = std::process::Command::new(self.root.join(script))
             .args(args)
             .output()
-            .expect("run dev/stack");
+            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
         assert!(
             out.status.success(),
-            "dev/stack {args:?} failed: {}",
+            "{script} {args:?} failed: {}",
             String::from_utf8_lossy(&out.stderr)
         );
+    }
+
+    /// A counter or gauge from a service's /metrics (0 when the series is absent).
+    pub async fn metric(&self, url: &str, series: &str) -> f64 {
+        let text = self
+            .http
+            .get(url)
+            .send()
+            .await
+            .expect("metrics answer")
+            .text()
+            .await
+            .expect("metrics text");
+        text.lines()
+            .find(|l| l.starts_with(series) && l[series.len()..].starts_with(' '))
+            .and_then(|l| l.rsplit(' ').next()?.parse().ok())
+            .unwrap_or(0.0)
     }
 }

@@ -1,0 +1,41 @@
+//! ClickHouse goes away mid-stream and comes back: the aggregator stops committing,
+//! retries with backoff, catches up, and no number changes.
+
+use std::time::Duration;
+
+use e2e::fleet::{self, assert_matches_truth};
+use e2e::kafka::{self, Producer};
+use e2e::TestEnv;
+
+#[tokio::test]
+async fn a_clickhouse_restart_mid_stream_loses_nothing() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let failures_before = env
+        .metric(
+            "http://127.0.0.1:9101/metrics",
+            "aggregator_sink_failures_total{sink=\"clickhouse\"}",
+        )
+        .await;
+    let ds = fleet::generate(m.id, 200, 100, 3, chrono::Duration::hours(4), 17);
+    let producer = Producer::new();
+    env.stack(&["stop", "clickhouse"]);
+    producer.send(kafka::EVENTS, &ds.events).await;
+    producer.send(kafka::HEARTBEATS, &ds.heartbeats).await;
+    tokio::time::sleep(Duration::from_secs(8)).await;
+    let failures_during = env
+        .metric(
+            "http://127.0.0.1:9101/metrics",
+            "aggregator_sink_failures_total{sink=\"clickhouse\"}",
+        )
+        .await;
+    env.stack(&["start", "clickhouse"]);
+
+    assert!(
+        failures_during > failures_before,
+        "the aggregator did not notice ClickHouse was down"
+    );
+    assert_matches_truth(&env, &ds, Duration::from_secs(180)).await;
+    env.wait_for_heartbeats(m.id, ds.heartbeats.len() as u64, Duration::from_secs(60))
+        .await;
+}

@@ -1,0 +1,222 @@
+//! Windows, daily health and events against the truth, with out-of-order, duplicate,
+//! late and poison records, through the live Kafka → aggregator → ClickHouse path.
+
+use std::time::Duration;
+
+use chrono::Utc;
+use e2e::fleet::{self, assert_matches_truth};
+use e2e::kafka::{self, Producer};
+use e2e::TestEnv;
+use rdkafka::consumer::{Consumer, StreamConsumer};
+use rdkafka::message::{Headers, Message};
+use reqwest::StatusCode;
+use schemas::window::Window;
+use serde_json::json;
+use uuid::Uuid;
+
+#[tokio::test]
+async fn windows_and_daily_health_equal_the_truth() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let ds = fleet::generate(m.id, 40, 60, 15, chrono::Duration::hours(3), 7);
+    let producer = Producer::new();
+    // Out of order: the second half of the heartbeats first, and events in between.
+    let half = ds.heartbeats.len() / 2;
+    producer
+        .send(kafka::HEARTBEATS, &ds.heartbeats[half..])
+        .await;
+    producer.send(kafka::EVENTS, &ds.events).await;
+    producer
+        .send(kafka::HEARTBEATS, &ds.heartbeats[..half])
+        .await;
+    producer.send(kafka::EVENTS, &ds.duplicates).await;
+
+    assert_matches_truth(&env, &ds, Duration::from_secs(90)).await;
+    env.wait_for_heartbeats(m.id, ds.heartbeats.len() as u64, Duration::from_secs(30))
+        .await;
+    let events: u64 = env
+        .clickhouse
+        .query("SELECT count() FROM events FINAL WHERE merchant_id = toUUID(?)")
+        .bind(m.id.to_string())
+        .fetch_one()
+        .await
+        .expect("events");
+    assert_eq!(
+        events,
+        ds.events.len() as u64,
+        "duplicates collapse on event_id"
+    );
+    assert!(!ds.duplicates.is_empty());
+}
+
+#[tokio::test]
+async fn a_late_record_stays_raw_and_is_counted() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let before = env
+        .metric(
+            "http://127.0.0.1:9101/metrics",
+            "aggregator_late_records_total{window=\"1m\"}",
+        )
+        .await;
+    let installation = Uuid::new_v4();
+    // Sent 40 minutes ago (a plugin that queued it), received now.
+    let sent = Utc::now() - chrono::Duration::minutes(40);
+    let reply = env
+        .heartbeat(
+            &m.key,
+            &json!({"installation_id": installation, "cms": "shopify", "plugin_version": "3.0.2",
+                    "requests_last_hour": 10, "errors_last_hour": 1, "sent_at": sent.to_rfc3339()}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED);
+    env.wait_for_heartbeats(m.id, 1, Duration::from_secs(10))
+        .await;
+
+    let lateness = chrono::Duration::seconds(600);
+    let received = Utc::now();
+    let t = sent.timestamp();
+    for (window, table) in [
+        (Window::OneMinute, "error_rate_1m"),
+        (Window::FiveMinutes, "error_rate_5m"),
+        (Window::OneHour, "error_rate_1h"),
+    ] {
+        let rows = fleet::window_rows(&env, table, m.id).await;
+        // Received within the last few seconds: lateness is decided by the same rule.
+        let late = window.is_late(t, received, lateness);
+        assert_eq!(rows.is_empty(), late, "{table}: late={late}, rows={rows:?}");
+    }
+    let after = env
+        .metric(
+            "http://127.0.0.1:9101/metrics",
+            "aggregator_late_records_total{window=\"1m\"}",
+        )
+        .await;
+    assert!(
+        after > before,
+        "late counter did not move ({before} → {after})"
+    );
+}
+
+#[tokio::test]
+async fn poison_records_are_dead_lettered_and_the_consumer_moves_on() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = Uuid::new_v4();
+    let key = installation.to_string();
+    let producer = Producer::new();
+    let future_version = json!({"schema_version": 99, "event_id": Uuid::new_v4()}).to_string();
+    producer
+        .send_raw(
+            kafka::HEARTBEATS,
+            &[
+                (key.clone(), b"\x00not json".to_vec()),
+                (key.clone(), future_version.into_bytes()),
+            ],
+        )
+        .await;
+    // Behind the poison in the same partition: proves the consumer moved on.
+    let ok = env
+        .heartbeat(
+            &m.key,
+            &json!({"installation_id": installation, "cms": "noncms", "plugin_version": "0.9.0"}),
+        )
+        .await;
+    assert_eq!(ok.status, StatusCode::ACCEPTED);
+    env.wait_for_heartbeats(m.id, 1, Duration::from_secs(15))
+        .await;
+
+    let consumer: StreamConsumer = rdkafka::ClientConfig::new()
+        .set("bootstrap.servers", "127.0.0.1:9092")
+        .set("group.id", format!("e2e-deadletter-{}", Uuid::new_v4()))
+        .set("auto.offset.reset", "earliest")
+        .set("enable.auto.commit", "false")
+        .create()
+        .expect("consumer");
+    consumer.subscribe(&[kafka::DEADLETTER]).expect("subscribe");
+    let mut reasons = Vec::new();
+    let deadline = std::time::Instant::now() + Duration::from_secs(30);
+    while reasons.len() < 2 {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "dead letters not found, got {reasons:?}"
+        );
+        let Ok(Ok(msg)) = tokio::time::timeout(Duration::from_secs(5), consumer.recv()).await
+        else {
+            continue;
+        };
+        if msg.key() != Some(key.as_bytes()) {
+            continue;
+        }
+        let headers = msg.headers().expect("headers");
+        let reason = headers
+            .iter()
+            .find(|h| h.key == "reason")
+            .and_then(|h| h.value)
+            .map(|v| String::from_utf8_lossy(v).into_owned())
+            .expect("reason header");
+        assert!(headers.iter().any(|h| h.key == "source_offset"));
+        reasons.push(reason);
+    }
+    reasons.sort();
+    assert_eq!(reasons, ["undecodable", "unknown_schema_version"]);
+}
+
+#[tokio::test]
+async fn the_event_endpoint_stores_a_retried_batch_once() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = Uuid::new_v4();
+    let events: Vec<_> = ["card_declined", "timeout", "card_declined"]
+        .iter()
+        .map(|code| {
+            json!({"event_id": Uuid::new_v4(), "type": "error", "cms": "woocommerce",
+                           "installation_id": installation, "error_code": code})
+        })
+        .collect();
+    let post = |body: serde_json::Value| {
+        let env = &env;
+        let key = m.key.clone();
+        async move {
+            env.http
+                .post(format!("{}/api/v1/plugins/event", env.ingest_url))
+                .bearer_auth(key)
+                .json(&body)
+                .send()
+                .await
+                .expect("answer")
+        }
+    };
+    for _ in 0..2 {
+        let r = post(json!({"events": events})).await;
+        assert_eq!(r.status(), StatusCode::ACCEPTED);
+        let body: serde_json::Value = r.json().await.expect("json");
+        assert_eq!(body["accepted"], 3);
+    }
+    let mut bad = events.clone();
+    bad[1]["type"] = json!("meltdown");
+    let r = post(json!({"events": bad})).await;
+    assert_eq!(r.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let body: serde_json::Value = r.json().await.expect("json");
+    assert_eq!(body["error"]["field"], "events[1].type");
+
+    let deadline = std::time::Instant::now() + Duration::from_secs(15);
+    loop {
+        let rows = fleet::window_rows(&env, "error_rate_1h", m.id).await;
+        let codes = rows
+            .values()
+            .next()
+            .map(|w| w.codes.clone())
+            .unwrap_or_default();
+        if codes.values().sum::<u64>() == 3 {
+            assert_eq!(codes["card_declined"], 2);
+            assert_eq!(codes["timeout"], 1);
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "error events not windowed: {rows:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(300)).await;
+    }
+}
