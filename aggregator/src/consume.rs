@@ -62,9 +62,9 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             .set("enable.auto.commit", "false")
             .set("auto.offset.reset", "earliest")
             // Range splits each topic's partitions between instances, so heartbeats (the
-        // bulk) spread across them; cooperative-sticky was seen giving one instance
-        // every heartbeat partition and the other every event partition.
-        .set("partition.assignment.strategy", "range")
+            // bulk) spread across them; cooperative-sticky was seen giving one instance
+            // every heartbeat partition and the other every event partition.
+            .set("partition.assignment.strategy", "range")
             .set("session.timeout.ms", "10000")
             .create()?,
     );

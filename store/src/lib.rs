@@ -5,6 +5,7 @@
 
 pub mod api_keys;
 pub mod clickhouse;
+pub mod health;
 pub mod merchants;
 pub mod migrate;
 pub mod postgres;

@@ -1,0 +1,65 @@
+//! Installation health read from ClickHouse: the seed's `getPluginHealth(plugin_id,
+//! days)` and `calculateErrorRate(plugin_id, hours)`, used by the Ops API.
+
+use clickhouse::Client;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+/// One day of an installation's health (see docs/analysts.md, `daily_health`).
+#[derive(Debug, Clone, PartialEq, clickhouse::Row, Serialize, Deserialize)]
+pub struct DailyHealth {
+    /// `YYYY-MM-DD`, UTC.
+    pub day: String,
+    pub heartbeats: u32,
+    pub expected_heartbeats: u32,
+    pub uptime_share: f64,
+    pub requests: u64,
+    pub errors: f64,
+    pub error_events: u32,
+    pub error_rate: f64,
+    pub versions_seen: Vec<String>,
+    pub last_version: String,
+}
+
+/// The installation's daily health for the last `days` days (today included), oldest first.
+pub async fn plugin_health(
+    client: &Client,
+    installation: Uuid,
+    days: u32,
+) -> clickhouse::error::Result<Vec<DailyHealth>> {
+    client
+        .query(
+            "SELECT toString(day) AS day, heartbeats, expected_heartbeats, uptime_share, requests, errors, \
+             error_events, error_rate, versions_seen, last_version \
+             FROM daily_health FINAL \
+             WHERE installation_id = toUUID(?) AND day > toDate(now(), 'UTC') - ? \
+             ORDER BY day",
+        )
+        .bind(installation.to_string())
+        .bind(days)
+        .fetch_all()
+        .await
+}
+
+/// Errors per 100 requests over the installation's hourly windows of the last `hours`
+/// hours (0 when it reported no requests).
+pub async fn error_rate(
+    client: &Client,
+    installation: Uuid,
+    hours: u32,
+) -> clickhouse::error::Result<f64> {
+    let (errors, requests): (f64, u64) = client
+        .query(
+            "SELECT sum(errors), sum(requests) FROM error_rate_1h FINAL \
+             WHERE installation_id = toUUID(?) AND window_start >= toStartOfHour(now()) - ?",
+        )
+        .bind(installation.to_string())
+        .bind(u64::from(hours.saturating_sub(1)) * 3600)
+        .fetch_one()
+        .await?;
+    Ok(if requests > 0 {
+        (100.0 * errors / requests as f64).min(100.0)
+    } else {
+        0.0
+    })
+}
