@@ -1,0 +1,125 @@
+//! Aggregator throughput: records produced while the aggregator is stopped, then the
+//! time it takes to bring ClickHouse (raw rows and 1 min windows) up to date, against
+//! a plain consumer reading the same records with no processing.
+
+use std::collections::HashMap;
+use std::time::{Duration, Instant};
+
+use e2e::fleet;
+use e2e::kafka::{self, Producer};
+use e2e::TestEnv;
+use rdkafka::consumer::{BaseConsumer, Consumer};
+use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
+
+use crate::report::Figure;
+
+fn consumer(group: &str) -> anyhow::Result<BaseConsumer> {
+    Ok(ClientConfig::new()
+        .set("bootstrap.servers", "127.0.0.1:9092")
+        .set("group.id", group)
+        .set("enable.auto.commit", "false")
+        .create()?)
+}
+
+/// High watermarks of every heartbeat partition.
+fn high_watermarks(c: &BaseConsumer) -> anyhow::Result<HashMap<i32, i64>> {
+    let metadata = c.fetch_metadata(Some(kafka::HEARTBEATS), Duration::from_secs(5))?;
+    let mut out = HashMap::new();
+    for t in metadata.topics() {
+        for p in t.partitions() {
+            let (_, high) =
+                c.fetch_watermarks(kafka::HEARTBEATS, p.id(), Duration::from_secs(5))?;
+            out.insert(p.id(), high);
+        }
+    }
+    Ok(out)
+}
+
+/// Reads [from, to) of every partition, doing nothing with the payloads: the baseline.
+fn raw_consume(
+    from: &HashMap<i32, i64>,
+    to: &HashMap<i32, i64>,
+) -> anyhow::Result<(usize, Duration)> {
+    let c = consumer(&format!("bench-baseline-{}", uuid::Uuid::new_v4()))?;
+    let mut list = TopicPartitionList::new();
+    for (p, offset) in from {
+        list.add_partition_offset(kafka::HEARTBEATS, *p, Offset::Offset(*offset))?;
+    }
+    c.assign(&list)?;
+    let expected: i64 = to.iter().map(|(p, high)| high - from[p]).sum();
+    let started = Instant::now();
+    let mut read = 0usize;
+    let mut bytes = 0usize;
+    while (read as i64) < expected {
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(300),
+            "baseline consumer stalled"
+        );
+        if let Some(Ok(m)) = c.poll(Duration::from_millis(500)) {
+            if m.offset() < to[&m.partition()] {
+                read += 1;
+                bytes += m.payload().map_or(0, <[u8]>::len);
+            }
+        }
+    }
+    std::hint::black_box(bytes);
+    Ok((read, started.elapsed()))
+}
+
+pub async fn run(env: &TestEnv, records: usize) -> anyhow::Result<Vec<Figure>> {
+    let installations = (records / 100).max(10);
+    let m = env.merchant().await;
+    let ds = fleet::generate(
+        m.id,
+        installations,
+        records / installations,
+        0,
+        chrono::Duration::minutes(30),
+        5,
+    );
+    let n = ds.heartbeats.len();
+
+    env.services(&["stop", "aggregator"]);
+    let c = consumer("bench-watermarks")?;
+    let before = high_watermarks(&c)?;
+    let producer = Producer::new();
+    let started = Instant::now();
+    producer.send(kafka::HEARTBEATS, &ds.heartbeats).await;
+    let produce_secs = started.elapsed().as_secs_f64();
+    let after = high_watermarks(&c)?;
+    let (read, baseline) =
+        tokio::task::spawn_blocking(move || raw_consume(&before, &after)).await??;
+    anyhow::ensure!(read >= n, "baseline read {read} of {n}");
+
+    let started = Instant::now();
+    env.services(&["start", "aggregator"]);
+    let deadline = started + Duration::from_secs(1800);
+    loop {
+        let windows: u64 = env
+            .clickhouse
+            .query("SELECT sum(heartbeats) FROM error_rate_1m FINAL WHERE merchant_id = toUUID(?)")
+            .bind(m.id.to_string())
+            .fetch_one()
+            .await
+            .unwrap_or(0);
+        if windows as usize >= n && env.clickhouse_rows(m.id).await as usize >= n {
+            break;
+        }
+        anyhow::ensure!(
+            Instant::now() < deadline,
+            "aggregator did not catch up ({windows} of {n})"
+        );
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+    let elapsed = started.elapsed().as_secs_f64();
+    println!("aggregator: {n} records in {elapsed:.1} s; baseline consume {read} in {:.2} s; produce {produce_secs:.1} s", baseline.as_secs_f64());
+    Ok(vec![Figure {
+        scenario: "aggregator",
+        metric: "records/s Kafka → ClickHouse (raw + windows + daily)".into(),
+        value: n as f64 / elapsed,
+        unit: "rec/s",
+        baseline_metric: "raw consume, no processing".into(),
+        baseline: read as f64 / baseline.as_secs_f64(),
+        target: "≥ 200k rec/s",
+    }])
+}

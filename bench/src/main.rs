@@ -1,0 +1,53 @@
+//! `bench`: measures the live pipeline and writes a report (Markdown + JSON) where every
+//! figure stands beside a baseline measured in the same run.
+//!
+//! Scenarios:
+//! - aggregator: records/s from Kafka to ClickHouse (raw rows and windows), versus the
+//!   raw consume rate of the same records with no processing;
+//! - freshness: heartbeat accepted by ingest → visible in its 1 min window, p50/p95 at a
+//!   steady load, versus accepted → raw row visible.
+
+mod aggregator;
+mod freshness;
+mod report;
+
+use clap::Parser;
+
+#[derive(Parser)]
+#[command(
+    name = "bench",
+    about = "Pipeline benchmarks against same-run baselines"
+)]
+struct Args {
+    /// Tiny loads, seconds long: proves the benchmark still runs (part of dev/test).
+    #[arg(long)]
+    smoke: bool,
+    /// Records for the aggregator scenario.
+    #[arg(long, default_value_t = 200_000)]
+    records: usize,
+    /// Steady heartbeats/s for the freshness scenario.
+    #[arg(long, default_value_t = 500.0)]
+    rate: f64,
+    /// Seconds of the freshness scenario.
+    #[arg(long, default_value_t = 30)]
+    duration_secs: u64,
+    /// Where report.md and report.json go.
+    #[arg(long, default_value = "bench/out")]
+    out: std::path::PathBuf,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let args = Args::parse();
+    let (records, rate, secs) = if args.smoke {
+        (2_000, 50.0, 5)
+    } else {
+        (args.records, args.rate, args.duration_secs)
+    };
+    let env = std::sync::Arc::new(e2e::TestEnv::connect().await);
+    let mut figures = Vec::new();
+    figures.extend(aggregator::run(&env, records).await?);
+    figures.extend(freshness::run(env.clone(), rate, secs).await?);
+    report::write(&args.out, &figures, args.smoke)?;
+    Ok(())
+}
