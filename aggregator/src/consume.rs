@@ -7,8 +7,6 @@ use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use schemas::window::Window;
-
 use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
@@ -20,12 +18,12 @@ use crate::deadletter::DeadLetters;
 use crate::metrics::Metrics;
 use crate::record::{self, Record};
 use crate::sink;
-use crate::sink::windows::WindowSettings;
+use crate::sink::windows::Accumulator;
 
 struct Pipeline {
     heartbeat_topic: String,
     event_topic: String,
-    windows: WindowSettings,
+    windows: Accumulator,
     pool: sqlx::PgPool,
     clickhouse: clickhouse::Client,
     dead_letters: DeadLetters,
@@ -73,7 +71,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
     let mut pipeline = Pipeline {
         heartbeat_topic: settings.kafka.heartbeat_topic.clone(),
         event_topic: settings.kafka.event_topic.clone(),
-        windows: settings.window_settings(),
+        windows: Accumulator::new(settings.window_settings()),
         pool,
         clickhouse: store::clickhouse::client(
             &ch.clickhouse_url,
@@ -236,38 +234,42 @@ impl Pipeline {
         }
         let ch = self.clickhouse.clone();
         let (heartbeats, events) = (&batch.heartbeats, &batch.events);
+        let heartbeat_rows: Vec<_> = heartbeats
+            .iter()
+            .map(sink::clickhouse::HeartbeatRow::from)
+            .collect();
+        let event_rows: Vec<_> = events
+            .iter()
+            .map(sink::clickhouse::EventRow::from)
+            .collect();
         let raw = || async {
-            sink::clickhouse::insert(
-                &ch,
-                "heartbeats",
-                heartbeats.iter().map(sink::clickhouse::HeartbeatRow::from),
-            )
-            .await?;
-            sink::clickhouse::insert(
-                &ch,
-                "events",
-                events.iter().map(sink::clickhouse::EventRow::from),
-            )
-            .await
+            sink::clickhouse::insert(&ch, "heartbeats", &heartbeat_rows).await?;
+            sink::clickhouse::insert(&ch, "events", &event_rows).await
         };
         if self.retry("clickhouse", raw).await.is_none() {
             return false;
         }
-        let mut statements = Vec::new();
-        for window in Window::ALL {
-            let touched = sink::windows::touched(heartbeats, events, window, self.windows.lateness);
-            self.metrics
-                .late_records
-                .with_label_values(&[window.label()])
-                .inc_by(touched.late);
-            statements.extend(sink::windows::statements(window, &touched, self.windows));
-        }
-        if self
-            .retry("clickhouse_windows", || {
-                sink::windows::recompute(&ch, &statements)
+        let Some(repeated) = self
+            .retry("clickhouse", || {
+                sink::clickhouse::repeated_events(&ch, events)
             })
             .await
-            .is_none()
+        else {
+            return false;
+        };
+        let folded = self.windows.fold(heartbeats, events, &repeated);
+        for (window, late) in &folded.late {
+            self.metrics
+                .late_records
+                .with_label_values(&[window])
+                .inc_by(*late);
+        }
+        let parts = &folded.parts;
+        if !parts.is_empty()
+            && self
+                .retry("clickhouse_windows", || sink::windows::write(&ch, parts))
+                .await
+                .is_none()
         {
             return false;
         }
@@ -340,11 +342,19 @@ impl Pipeline {
         }
     }
 
-    /// Commits the batch's offsets. A failed commit (e.g. the partition moved to another
-    /// instance in a rebalance) only means a harmless replay, so it is logged, not fatal.
+    /// Commits the batch's offsets: for a partition with a window segment in progress,
+    /// that segment's start (so a restart reads the whole segment again), else the
+    /// offset after the batch. A failed commit (e.g. the partition moved to another
+    /// instance in a rebalance) only means a harmless replay, so it is logged.
     fn commit(&self, consumer: &StreamConsumer, records: &[Record]) {
         let mut list = TopicPartitionList::new();
-        let next = next_offsets(records);
+        let mut next = next_offsets(records);
+        for ((topic, partition), offset) in next.iter_mut() {
+            let index = u8::from(*topic != self.heartbeat_topic);
+            if let Some(segment_start) = self.windows.commit_offset(index, *partition) {
+                *offset = (*offset).min(segment_start);
+            }
+        }
         for ((topic, partition), offset) in &next {
             if let Err(e) = list.add_partition_offset(topic, *partition, Offset::Offset(*offset)) {
                 tracing::error!(error = %e, "cannot build commit list");

@@ -66,17 +66,16 @@ fn raw_consume(
     Ok((read, started.elapsed()))
 }
 
-pub async fn run(env: &TestEnv, records: usize) -> anyhow::Result<Vec<Figure>> {
-    let installations = (records / 100).max(10);
+pub async fn run(
+    env: &TestEnv,
+    records: usize,
+    per_installation: usize,
+) -> anyhow::Result<Vec<Figure>> {
+    let per_installation = per_installation.clamp(1, records.max(1));
+    let installations = (records / per_installation).max(1);
     let m = env.merchant().await;
-    let ds = fleet::generate(
-        m.id,
-        installations,
-        records / installations,
-        0,
-        chrono::Duration::minutes(30),
-        5,
-    );
+    let span = chrono::Duration::hours(per_installation as i64);
+    let ds = fleet::generate(m.id, installations, per_installation, 0, span, 5);
     let n = ds.heartbeats.len();
 
     env.services(&["stop", "aggregator"]);
@@ -97,7 +96,9 @@ pub async fn run(env: &TestEnv, records: usize) -> anyhow::Result<Vec<Figure>> {
     loop {
         let windows: u64 = env
             .clickhouse
-            .query("SELECT sum(heartbeats) FROM error_rate_1m FINAL WHERE merchant_id = toUUID(?)")
+            .query(
+                "SELECT toUInt64(sum(heartbeats)) FROM error_rate_1m WHERE merchant_id = toUUID(?)",
+            )
             .bind(m.id.to_string())
             .fetch_one()
             .await
@@ -115,7 +116,7 @@ pub async fn run(env: &TestEnv, records: usize) -> anyhow::Result<Vec<Figure>> {
     println!("aggregator: {n} records in {elapsed:.1} s; baseline consume {read} in {:.2} s; produce {produce_secs:.1} s", baseline.as_secs_f64());
     Ok(vec![Figure {
         scenario: "aggregator",
-        metric: "records/s Kafka → ClickHouse (raw + windows + daily)".into(),
+        metric: format!("records/s Kafka → ClickHouse (raw + windows + daily), {per_installation} per installation"),
         value: n as f64 / elapsed,
         unit: "rec/s",
         baseline_metric: "raw consume, no processing".into(),

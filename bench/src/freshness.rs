@@ -13,7 +13,7 @@ use crate::report::Figure;
 async fn visible(env: &TestEnv, table: &str, installation: Uuid) -> bool {
     env.clickhouse
         .query(&format!(
-            "SELECT count() FROM {table} FINAL WHERE installation_id = toUUID(?)"
+            "SELECT count() FROM {table} WHERE installation_id = toUUID(?)"
         ))
         .bind(installation.to_string())
         .fetch_one::<u64>()
@@ -78,7 +78,7 @@ pub async fn run(env: Arc<TestEnv>, rate: f64, secs: u64) -> anyhow::Result<Vec<
         let accepted = Instant::now();
         let mut raw = None;
         loop {
-            if raw.is_none() && visible(&env, "heartbeats", probe).await {
+            if raw.is_none() && visible(&env, "heartbeats FINAL", probe).await {
                 raw = Some(accepted.elapsed().as_secs_f64());
             }
             if visible(&env, "error_rate_1m", probe).await {

@@ -25,6 +25,10 @@ struct Args {
     /// Records for the aggregator scenario.
     #[arg(long, default_value_t = 200_000)]
     records: usize,
+    /// Heartbeats per installation in the aggregator scenario (spread over as many
+    /// hours: plugins beat hourly). Fewer means more installations for the same records.
+    #[arg(long, default_value_t = 4)]
+    per_installation: usize,
     /// Steady heartbeats/s for the freshness scenario.
     #[arg(long, default_value_t = 500.0)]
     rate: f64,
@@ -46,7 +50,7 @@ async fn main() -> anyhow::Result<()> {
     };
     let env = std::sync::Arc::new(e2e::TestEnv::connect().await);
     let mut figures = Vec::new();
-    figures.extend(aggregator::run(&env, records).await?);
+    figures.extend(aggregator::run(&env, records, args.per_installation).await?);
     figures.extend(freshness::run(env.clone(), rate, secs).await?);
     report::write(&args.out, &figures, args.smoke)?;
     Ok(())

@@ -231,54 +231,83 @@ pub fn daily_truth(ds: &Dataset) -> BTreeMap<(Uuid, i64), DayTruth> {
 struct WindowRow {
     installation: String,
     start: u32,
-    heartbeats: u32,
+    heartbeats: u64,
     requests: u64,
     errors: f64,
-    error_events: u32,
-    codes: Vec<String>,
-    counts: Vec<u64>,
+    error_events: u64,
 }
 
-/// The merchant's windows of one table as ClickHouse holds them (FINAL).
+#[derive(clickhouse::Row, serde::Deserialize)]
+struct CodeRow {
+    installation: String,
+    start: u32,
+    code: String,
+    events: u64,
+}
+
+/// The merchant's windows of one view as ClickHouse reads them, with the error codes
+/// of `error_codes_1m` grouped to the same window size.
 pub async fn window_rows(
     env: &TestEnv,
     table: &str,
     merchant: Uuid,
 ) -> BTreeMap<(Uuid, i64), WindowTruth> {
+    let size = match table {
+        "error_rate_1m" => 60,
+        "error_rate_5m" => 300,
+        _ => 3600,
+    };
     let rows: Vec<WindowRow> = env
         .clickhouse
         .query(&format!(
-            "SELECT toString(installation_id), toUInt32(window_start), heartbeats, requests, errors, \
-             error_events, error_codes, error_code_counts FROM {table} FINAL WHERE merchant_id = toUUID(?)"
+            "SELECT toString(installation_id), toUInt32(window_start), toUInt64(heartbeats), requests, errors, \
+             toUInt64(error_events) FROM {table} WHERE merchant_id = toUUID(?)"
         ))
         .bind(merchant.to_string())
         .fetch_all()
         .await
         .expect("window rows");
-    rows.into_iter()
+    let codes: Vec<CodeRow> = env
+        .clickhouse
+        .query(&format!(
+            "SELECT toString(installation_id), toUInt32(intDiv(toUInt32(window_start), {size}) * {size}) AS start, \
+             error_code, toUInt64(sum(events)) FROM error_codes_1m WHERE merchant_id = toUUID(?) \
+             GROUP BY installation_id, start, error_code"
+        ))
+        .bind(merchant.to_string())
+        .fetch_all()
+        .await
+        .expect("code rows");
+    let mut out: BTreeMap<(Uuid, i64), WindowTruth> = rows
+        .into_iter()
         .map(|r| {
             (
                 (r.installation.parse().expect("uuid"), i64::from(r.start)),
                 WindowTruth {
-                    heartbeats: u64::from(r.heartbeats),
+                    heartbeats: r.heartbeats,
                     requests: r.requests,
                     errors: r.errors,
-                    error_events: u64::from(r.error_events),
-                    codes: r.codes.into_iter().zip(r.counts).collect(),
+                    error_events: r.error_events,
+                    codes: BTreeMap::new(),
                 },
             )
         })
-        .collect()
+        .collect();
+    for c in codes {
+        let key = (c.installation.parse().expect("uuid"), i64::from(c.start));
+        out.entry(key).or_default().codes.insert(c.code, c.events);
+    }
+    out
 }
 
 #[derive(clickhouse::Row, serde::Deserialize)]
 struct DayRow {
     installation: String,
     day: u32,
-    heartbeats: u32,
+    heartbeats: u64,
     requests: u64,
     errors: f64,
-    error_events: u32,
+    error_events: u64,
     uptime_share: f64,
     versions: Vec<String>,
     last_version: String,
@@ -288,8 +317,8 @@ pub async fn daily_rows(env: &TestEnv, merchant: Uuid) -> BTreeMap<(Uuid, i64), 
     let rows: Vec<DayRow> = env
         .clickhouse
         .query(
-            "SELECT toString(installation_id), toUInt32(toDateTime(day, 'UTC')), heartbeats, requests, errors, \
-             error_events, uptime_share, versions_seen, last_version FROM daily_health FINAL \
+            "SELECT toString(installation_id), toUInt32(toDateTime(day, 'UTC')), toUInt64(heartbeats), requests, \
+             errors, toUInt64(error_events), uptime_share, versions_seen, last_version FROM daily_health \
              WHERE merchant_id = toUUID(?)",
         )
         .bind(merchant.to_string())
@@ -301,10 +330,10 @@ pub async fn daily_rows(env: &TestEnv, merchant: Uuid) -> BTreeMap<(Uuid, i64), 
             (
                 (r.installation.parse().expect("uuid"), i64::from(r.day)),
                 DayTruth {
-                    heartbeats: u64::from(r.heartbeats),
+                    heartbeats: r.heartbeats,
                     requests: r.requests,
                     errors: r.errors,
-                    error_events: u64::from(r.error_events),
+                    error_events: r.error_events,
                     hours: (r.uptime_share * 24.0).round() as u64,
                     versions: r.versions,
                     last_version: r.last_version,

@@ -10,12 +10,12 @@ use uuid::Uuid;
 pub struct DailyHealth {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,
-    pub heartbeats: u32,
+    pub heartbeats: u64,
     pub expected_heartbeats: u32,
     pub uptime_share: f64,
     pub requests: u64,
     pub errors: f64,
-    pub error_events: u32,
+    pub error_events: u64,
     pub error_rate: f64,
     pub versions_seen: Vec<String>,
     pub last_version: String,
@@ -31,7 +31,7 @@ pub async fn plugin_health(
         .query(
             "SELECT toString(day) AS day, heartbeats, expected_heartbeats, uptime_share, requests, errors, \
              error_events, error_rate, versions_seen, last_version \
-             FROM daily_health FINAL \
+             FROM daily_health \
              WHERE installation_id = toUUID(?) AND day > toDate(now(), 'UTC') - ? \
              ORDER BY day",
         )
@@ -50,7 +50,7 @@ pub async fn error_rate(
 ) -> clickhouse::error::Result<f64> {
     let (errors, requests): (f64, u64) = client
         .query(
-            "SELECT sum(errors), sum(requests) FROM error_rate_1h FINAL \
+            "SELECT sum(errors), sum(requests) FROM error_rate_1h \
              WHERE installation_id = toUUID(?) AND window_start >= toStartOfHour(now()) - ?",
         )
         .bind(installation.to_string())

@@ -5,6 +5,8 @@ use clickhouse::{Client, Row};
 use serde::Serialize;
 use uuid::Uuid;
 
+use std::collections::{HashMap, HashSet};
+
 use schemas::window::event_time;
 
 use crate::record::{DecodedEvent, DecodedHeartbeat};
@@ -97,6 +99,12 @@ pub struct EventRow {
     pub data: String,
     pub kafka_partition: u32,
     pub kafka_offset: u64,
+    pub dedup_rank: u64,
+}
+
+/// Ranks copies of one event id so that the first in its partition is kept.
+pub fn dedup_rank(offset: i64) -> u64 {
+    (1u64 << 63).saturating_sub(offset.max(0) as u64)
 }
 
 impl From<&DecodedEvent> for EventRow {
@@ -132,8 +140,61 @@ impl From<&DecodedEvent> for EventRow {
             data: serde_json::to_string(&ev.data).unwrap_or_else(|_| "{}".into()),
             kafka_partition: d.partition.max(0) as u32,
             kafka_offset: d.offset.max(0) as u64,
+            dedup_rank: dedup_rank(d.offset),
         }
     }
+}
+
+#[derive(Row, serde::Deserialize)]
+struct FirstCopy {
+    event_id: String,
+    kafka_offset: u64,
+}
+
+/// Error events of the batch that are later copies of an event id already stored at
+/// a lower offset (a plugin retrying a POST). Called after the batch's raw rows are
+/// written, so the batch's own copies are part of the answer.
+pub async fn repeated_events(
+    client: &Client,
+    events: &[DecodedEvent],
+) -> clickhouse::error::Result<HashSet<(Uuid, i64)>> {
+    let errors: Vec<&DecodedEvent> = events
+        .iter()
+        .filter(|e| e.envelope.payload.kind == schemas::event::EventType::Error)
+        .collect();
+    if errors.is_empty() {
+        return Ok(HashSet::new());
+    }
+    let list = |f: &dyn Fn(&DecodedEvent) -> Uuid| {
+        errors
+            .iter()
+            .map(|e| format!("'{}'", f(e)))
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let sql = format!(
+        "SELECT toString(event_id), kafka_offset FROM events FINAL \
+         WHERE installation_id IN (SELECT toUUID(arrayJoin([{}]))) AND event_id IN (SELECT toUUID(arrayJoin([{}])))",
+        list(&|e| e.envelope.installation_id),
+        list(&|e| e.envelope.event_id)
+    );
+    let first: HashMap<String, u64> = client
+        .query(&sql)
+        .with_option("max_query_size", "4194304")
+        .fetch_all::<FirstCopy>()
+        .await?
+        .into_iter()
+        .map(|r| (r.event_id, r.kafka_offset))
+        .collect();
+    Ok(errors
+        .iter()
+        .filter(|e| {
+            first
+                .get(&e.envelope.event_id.to_string())
+                .is_some_and(|o| *o != e.offset.max(0) as u64)
+        })
+        .map(|e| (e.envelope.event_id, e.offset))
+        .collect())
 }
 
 /// ClickHouse DateTime: unix seconds as UInt32 (dates before 1970 or after 2106 clamp).
@@ -142,18 +203,17 @@ fn seconds(t: i64) -> u32 {
 }
 
 /// Inserts rows into `table`; returns only after ClickHouse acknowledged the INSERT.
-pub async fn insert<R, I>(client: &Client, table: &str, rows: I) -> clickhouse::error::Result<()>
-where
-    R: Row + Serialize,
-    I: IntoIterator<Item = R>,
-{
-    let mut rows = rows.into_iter().peekable();
-    if rows.peek().is_none() {
+pub async fn insert<R: Row + Serialize>(
+    client: &Client,
+    table: &str,
+    rows: &[R],
+) -> clickhouse::error::Result<()> {
+    if rows.is_empty() {
         return Ok(());
     }
     let mut insert = client.insert::<R>(table)?;
     for row in rows {
-        insert.write(&row).await?;
+        insert.write(row).await?;
     }
     insert.end().await
 }
