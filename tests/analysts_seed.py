@@ -48,44 +48,102 @@ def _hb(name, merchant, cms, version, req, err, event_time, received) -> str:
             f"'{name}.example', 'production', {req}, {float(err)}, '', '{{}}', 0, 0)")
 
 
-def event_rows() -> list[str]:
-    rows = []
+def _events() -> list[tuple]:
+    """(installation, type, time, code or to_version, event id) of the seed's events."""
+    out = []
 
-    def ev(name, kind, t, code="", to_version="", eid=None):
-        merchant, cms = INSTALLATIONS[name][0], INSTALLATIONS[name][1]
-        eid = eid or uuid.uuid5(uuid.NAMESPACE_URL, f"ev-{name}-{kind}-{t}-{code}")
-        rows.append(f"(toUUID('{eid}'), {_dt(t)}, {t * 1000}, {_dt(t)}, {t * 1000}, toUUID('{merchant}'), "
-                    f"toUUID('{IDS[name]}'), 0, '{kind}', '{cms}', '', '', '{code}', '', '', '{to_version}', "
-                    f"'', '', '{{}}', 0, 0)")
+    def ev(name, kind, t, code="", eid=None):
+        out.append((name, kind, t, code, eid or str(uuid.uuid5(uuid.NAMESPACE_URL, f"ev-{name}-{kind}-{t}-{code}"))))
     for k in range(6):
         ev("w2", "error", T - k * 3600 - 200, "card_declined")
     for k in range(2):
         ev("w2", "error", T - k * 3600 - 100, "timeout")
     for k in range(3):
         ev("p2", "error", T - k * 3600 - 200, "3ds_failed")
-    dup = uuid.uuid5(uuid.NAMESPACE_URL, "dup")
+    dup = str(uuid.uuid5(uuid.NAMESPACE_URL, "dup"))
     ev("w2", "error", T - 400, "timeout", eid=dup)
     ev("w2", "error", T - 400, "timeout", eid=dup)  # the same event id twice: one event
-    ev("g1", "upgrade_started", T - 12 * 3600 - 600, to_version="1.4.2")
-    ev("g1", "upgrade_succeeded", T - 12 * 3600 - 500, to_version="1.4.2")
-    ev("w3", "upgrade_started", T - 7200, to_version="1.3.5")
-    ev("w3", "upgrade_failed", T - 7100, to_version="1.3.5")
+    ev("g1", "upgrade_started", T - 12 * 3600 - 600, "1.4.2")
+    ev("g1", "upgrade_succeeded", T - 12 * 3600 - 500, "1.4.2")
+    ev("w3", "upgrade_started", T - 7200, "1.3.5")
+    ev("w3", "upgrade_failed", T - 7100, "1.3.5")
+    return out
+
+
+def event_rows() -> list[str]:
+    rows = []
+    for offset, (name, kind, t, detail, eid) in enumerate(_events()):
+        merchant, cms = INSTALLATIONS[name][0], INSTALLATIONS[name][1]
+        code, to_version = (detail, "") if kind == "error" else ("", detail)
+        rows.append(f"(toUUID('{eid}'), {_dt(t)}, {t * 1000}, {_dt(t)}, {t * 1000}, toUUID('{merchant}'), "
+                    f"toUUID('{IDS[name]}'), 0, '{kind}', '{cms}', '', '', '{code}', '', '', '{to_version}', "
+                    f"'', '', '{{}}', 0, {offset}, {2**63 - offset})")
     return rows
 
 
-def recompute_statements() -> list[str]:
-    """The aggregator's own recompute SQL, filled as sink/windows.rs fills it."""
-    sql_dir = ROOT / "aggregator" / "src" / "sink" / "sql"
-    raw = (sql_dir / "raw_rows.sql").read_text()
-    installations = ", ".join(f"toUUID('{i}')" for i in IDS.values())
+def parts_inserts() -> list[str]:
+    """The windows of the seed as the aggregator writes them (one segment, rules of
+    aggregator/src/sink/windows.rs): a record late for its minute counts nowhere, an
+    event id counts once, windows sum what the heartbeats reported."""
+    windows = {60: {}, 300: {}, 3600: {}}
+    days, codes = {}, {}
+
+    def cell(table, key, cms):
+        return table.setdefault(key, {"cms": cms, "version": "", "rank": 0, "hb": 0, "req": 0, "err": 0.0,
+                                      "ev": 0, "hours": set(), "versions": set()})
+
+    def add(name, merchant, cms, at, received, hb=None, code=None):
+        if received * 1000 > (at - at % 60 + 60) * 1000 + 600_000:
+            return  # late for its minute: raw only
+        inst = IDS[name]
+        for size, table in windows.items():
+            w = cell(table, (inst, merchant, at - at % size), cms)
+            _add(w, received, hb)
+        d = cell(days, (inst, merchant, at - at % 86400), cms)
+        _add(d, received, hb)
+        if hb:
+            d["hours"].add((at % 86400) // 3600)
+            d["versions"].add(hb[0])
+        if code:
+            key = (inst, merchant, at - at % 60, code)
+            codes[key] = codes.get(key, 0) + 1
+
+    def _add(w, received, hb):
+        if hb:
+            version, req, err = hb
+            w["hb"] += 1
+            w["req"] += req
+            w["err"] += err
+            if received * 1000 >= w["rank"]:
+                w["rank"], w["version"] = received * 1000, version
+        else:
+            w["ev"] += 1
+
+    for name, (merchant, cms, version, req, err, hours) in INSTALLATIONS.items():
+        for k in hours:
+            t = T - k * 3600 - 300
+            v = version if isinstance(version, str) else (version[1] if k < version[2] else version[0])
+            add(name, merchant, cms, t, t + 1, hb=(v, req, float(err)))
+    add("w1", M1, "woocommerce", T - 7500, T, hb=("1.3.5", 100, 1.0))  # the late one
+    seen = set()
+    for name, kind, t, code, eid in _events():
+        if kind == "error" and eid not in seen:
+            seen.add(eid)
+            add(name, INSTALLATIONS[name][0], INSTALLATIONS[name][1], t, t, code=code)
+
+    u = lambda x: f"toUUID('{x}')"
     out = []
-    for table, size in [("error_rate_1m", 60), ("error_rate_5m", 300), ("error_rate_1h", 3600), ("daily_health", 86400)]:
-        template = (sql_dir / ("daily_health.sql" if table == "daily_health" else "window_rows.sql")).read_text()
-        frm, to = (T - 3 * 86400) // size * size, (T // size + 1) * size
-        sql = (template.replace("{raw_rows}", raw).replace("{table}", table).replace("{size}", str(size))
-               .replace("{lateness_ms}", "600000").replace("{expected_heartbeats}", "24")
-               .replace("{installations}", installations).replace("{from}", str(frm)).replace("{to}", str(to)))
-        out.append("\n".join(l for l in sql.splitlines() if not l.lstrip().startswith("--")))
+    for size, table in windows.items():
+        name = {60: "error_rate_1m", 300: "error_rate_5m", 3600: "error_rate_1h"}[size]
+        rows = [f"({u(i)}, {_dt(start)}, {u(m)}, 0, '{w['cms']}', '{w['version']}', {w['rank']}, {w['hb']}, "
+                f"{w['req']}, {w['err']}, {w['ev']}, 1)" for (i, m, start), w in table.items()]
+        out.append(f"INSERT INTO plugin_telemetry.{name}_parts VALUES " + ", ".join(rows))
+    rows = [f"({u(i)}, {_dt(start)}, {u(m)}, 0, '{c}', {n}, 1)" for (i, m, start, c), n in codes.items()]
+    out.append("INSERT INTO plugin_telemetry.error_codes_1m_parts VALUES " + ", ".join(rows))
+    rows = [f"({u(i)}, toDate({_dt(day)}, 'UTC'), {u(m)}, 0, '{d['cms']}', '{d['version']}', {d['rank']}, "
+            f"{d['hb']}, 24, {d['req']}, {d['err']}, {d['ev']}, {sorted(d['hours'])}, "
+            f"[{', '.join(repr(v) for v in sorted(d['versions']))}], 1)" for (i, m, day), d in days.items()]
+    out.append("INSERT INTO plugin_telemetry.daily_health_parts VALUES " + ", ".join(rows))
     return out
 
 

@@ -3,10 +3,11 @@
 //!
 //! A batch's path: `consume.rs` (poll, bound the batch) → `deadletter.rs` (poison
 //! records) → `sink/clickhouse.rs` (raw rows) → `sink/windows.rs` (error-rate windows
-//! and daily health recomputed from raw) → `sink/postgres.rs` (installations and the
-//! applied-offset watermark, in one transaction) → offsets committed. Offsets are
-//! committed only after every sink acknowledged; a replay is harmless because
-//! ClickHouse rows collapse on event_id and PostgreSQL skips offsets it already applied.
+//! and daily health, summed per Kafka segment) → `sink/postgres.rs` (installations and
+//! the applied-offset watermark, in one transaction) → offsets committed. Offsets are
+//! committed only after every sink acknowledged (and, for windows, only up to the start
+//! of the segment in progress); a replay is harmless because raw rows collapse on
+//! event_id, segment rows are rewritten whole, and PostgreSQL skips applied offsets.
 
 pub mod configuration;
 pub mod consume;
