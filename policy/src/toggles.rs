@@ -276,7 +276,9 @@ mod tests {
             toggle(7, ENABLE_DEBUG, json!(false), Scope::Global, 10, Some(60)),
         ];
         // (installation, merchant, cms, version) → expected key=value pairs
-        let cases: Vec<((u128, u128, &str, &str), Vec<(&str, Value)>)> = vec![
+        // ((installation, merchant, cms, version), expected key = value pairs)
+        type Case<'a> = ((u128, u128, &'a str, &'a str), Vec<(&'a str, Value)>);
+        let cases: Vec<Case> = vec![
             (
                 (1, 10, "woocommerce", "1.2.7"),
                 vec![
@@ -347,7 +349,9 @@ mod tests {
     fn validation_table() {
         let now = at(0);
         let max = Duration::days(30);
-        let cases: Vec<(&str, Value, &str, Option<DateTime<Utc>>, bool)> = vec![
+        // (key, value, reason, expires_at, valid?)
+        type Case<'a> = (&'a str, Value, &'a str, Option<DateTime<Utc>>, bool);
+        let cases: Vec<Case> = vec![
             (
                 BLOCK_PLUGIN,
                 json!(true),
