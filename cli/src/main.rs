@@ -1,6 +1,7 @@
 //! ptctl: the operator's command line. Admin tasks that must work before the Ops API
 //! exists (migrations, the first merchant and key) and the fleet simulator.
 
+mod ops;
 mod probe;
 mod simulate;
 
@@ -36,6 +37,12 @@ enum Command {
     Simulate(simulate::Args),
     /// Send one heartbeat and wait until it is in ClickHouse and PostgreSQL.
     Probe(probe::Args),
+    /// The version registry: publish and yank releases.
+    #[command(subcommand)]
+    Version(ops::VersionCommand),
+    /// Ops toggles: set (with a blast-radius dry run) and revoke.
+    #[command(subcommand)]
+    Toggle(ops::ToggleCommand),
 }
 
 #[derive(Subcommand)]
@@ -107,6 +114,8 @@ async fn main() -> anyhow::Result<()> {
             println!("revoked {id}");
         }
         Command::Simulate(args) => simulate::run(&pool, args).await?,
+        Command::Version(cmd) => ops::version(&pool, cmd).await?,
+        Command::Toggle(cmd) => ops::toggle(&pool, cmd).await?,
         Command::Probe(args) => {
             let ch = &cli.clickhouse;
             let client = store::clickhouse::client(

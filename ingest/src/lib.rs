@@ -8,6 +8,7 @@ pub mod auth;
 pub mod configuration;
 pub mod error;
 pub mod metrics;
+pub mod plugin_config;
 pub mod routes;
 pub mod sink;
 pub mod startup;

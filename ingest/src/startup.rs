@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
+use crate::plugin_config::PluginConfigCache;
 use crate::routes;
 use crate::sink::kafka::KafkaSink;
 
@@ -21,6 +22,7 @@ pub struct Topics {
 /// What every handler shares.
 pub struct AppState {
     pub auth: Authenticator,
+    pub plugin_config: Arc<PluginConfigCache>,
     pub sink: KafkaSink,
     pub topics: Topics,
     pub metrics: Metrics,
@@ -48,7 +50,9 @@ impl Application {
             settings.producer_queue_max,
             metrics.clone(),
         )?;
+        let plugin_config = PluginConfigCache::start(pool.clone()).await;
         let state = Arc::new(AppState {
+            plugin_config,
             auth: Authenticator::new(
                 pool,
                 Duration::from_secs(settings.key_cache_ttl_secs),

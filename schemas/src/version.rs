@@ -25,9 +25,34 @@ pub fn parse_lenient(raw: &str) -> Option<semver::Version> {
     semver::Version::parse(&format!("{padded}{rest}")).ok()
 }
 
+/// A version as `[major, minor, patch, is_release]`, for ordering in SQL (a release
+/// sorts after its pre-releases; pre-releases of one version are not told apart).
+/// None when the text is not a version.
+pub fn sort_key(raw: &str) -> Option<[i32; 4]> {
+    let v = parse_lenient(raw)?;
+    let part = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
+    Some([
+        part(v.major),
+        part(v.minor),
+        part(v.patch),
+        i32::from(v.pre.is_empty()),
+    ])
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_lenient;
+    use super::{parse_lenient, sort_key};
+
+    #[test]
+    fn sort_keys_order_like_semver() {
+        let ordered = ["1.2.0-beta.1", "1.2.0", "1.2.1", "1.10.0", "2.0.0"];
+        let keys: Vec<_> = ordered
+            .iter()
+            .map(|v| sort_key(v).expect("version"))
+            .collect();
+        assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
+        assert_eq!(sort_key("latest"), None);
+    }
 
     #[test]
     fn parses_what_plugins_send() {

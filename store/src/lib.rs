@@ -4,8 +4,11 @@
 //! once. Queries only one service runs stay next to that service's code.
 
 pub mod api_keys;
+pub mod audit;
 pub mod clickhouse;
 pub mod health;
 pub mod merchants;
 pub mod migrate;
 pub mod postgres;
+pub mod registry;
+pub mod toggles;

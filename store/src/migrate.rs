@@ -30,7 +30,10 @@ macro_rules! migration {
     };
 }
 
-pub const POSTGRES: &[Migration] = &[migration!("postgres", 1, "0001_core")];
+pub const POSTGRES: &[Migration] = &[
+    migration!("postgres", 1, "0001_core"),
+    migration!("postgres", 2, "0002_registry_toggles_audit"),
+];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),
     migration!("clickhouse", 2, "0002_events_windows"),

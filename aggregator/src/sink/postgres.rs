@@ -154,25 +154,31 @@ async fn upsert_installations(
         c.count.push(u.count);
         c.first_seen.push(u.first_seen);
         c.last_seen.push(u.last_seen);
+        c.version_key.push(
+            schemas::version::sort_key(&h.plugin_version)
+                .map(|k| k.map(|n| n.to_string()).join("."))
+                .unwrap_or_default(),
+        );
     }
     sqlx::query(
         "INSERT INTO plugin_installations AS i (
             id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
             sdk_language, runtime_version, site_host, environment, error_rate,
             requests_last_hour, errors_last_hour, last_error_code, server_info,
-            heartbeat_count, first_seen_at, last_heartbeat_at)
+            heartbeat_count, first_seen_at, last_heartbeat_at, version_key)
          SELECT id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
             sdk_language, runtime_version, site_host, environment, error_rate::numeric(6,2),
             requests_last_hour, errors_last_hour, last_error_code, server_info::jsonb,
-            heartbeat_count, first_seen_at, last_heartbeat_at
+            heartbeat_count, first_seen_at, last_heartbeat_at,
+            CASE WHEN version_key = '' THEN NULL ELSE string_to_array(version_key, '.')::int[] END
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bool[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
                      $12::bigint[], $13::float8[], $14::text[], $15::text[],
-                     $16::bigint[], $17::timestamptz[], $18::timestamptz[])
+                     $16::bigint[], $17::timestamptz[], $18::timestamptz[], $19::text[])
               AS u(id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
                    sdk_language, runtime_version, site_host, environment, error_rate,
                    requests_last_hour, errors_last_hour, last_error_code, server_info,
-                   heartbeat_count, first_seen_at, last_heartbeat_at)
+                   heartbeat_count, first_seen_at, last_heartbeat_at, version_key)
          ON CONFLICT (id) DO UPDATE SET
             heartbeat_count = i.heartbeat_count + EXCLUDED.heartbeat_count,
             first_seen_at = LEAST(i.first_seen_at, EXCLUDED.first_seen_at),
@@ -181,6 +187,7 @@ async fn upsert_installations(
             cms_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.cms_version ELSE i.cms_version END,
             plugin_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.plugin_version ELSE i.plugin_version END,
             plugin_version_valid = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.plugin_version_valid ELSE i.plugin_version_valid END,
+            version_key = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.version_key ELSE i.version_key END,
             sdk_language = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.sdk_language ELSE i.sdk_language END,
             runtime_version = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.runtime_version ELSE i.runtime_version END,
             site_host = CASE WHEN EXCLUDED.last_heartbeat_at >= i.last_heartbeat_at THEN EXCLUDED.site_host ELSE i.site_host END,
@@ -211,6 +218,7 @@ async fn upsert_installations(
     .bind(c.count)
     .bind(c.first_seen)
     .bind(c.last_seen)
+    .bind(c.version_key)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -237,6 +245,9 @@ struct Columns {
     count: Vec<i64>,
     first_seen: Vec<DateTime<Utc>>,
     last_seen: Vec<DateTime<Utc>>,
+    /// "major.minor.patch.is_release", empty when the version does not parse (a
+    /// text array, since PostgreSQL arrays of arrays must be rectangular).
+    version_key: Vec<String>,
 }
 
 #[cfg(test)]

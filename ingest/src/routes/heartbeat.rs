@@ -3,6 +3,7 @@
 //! Order of checks: media type (415), key (401), body size (413), body (400/422),
 //! merchant (403), then Kafka. Only a broker acknowledgement earns a 202.
 
+use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -10,6 +11,9 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
+use policy::advice::{advise, UpgradeAdvice};
+use policy::toggles::{effective, EffectiveToggle};
+use policy::InstallationFacts;
 use schemas::heartbeat::HeartbeatRequest;
 use schemas::installation::derive_installation_id;
 use schemas::{HeartbeatEnvelope, MAX_BODY_BYTES};
@@ -21,18 +25,24 @@ use crate::error::IngestError;
 use crate::routes::{read_limited, require_json};
 use crate::startup::AppState;
 
-/// The 202 answer. Toggles, upgrade advice and notices are filled by their own
-/// features; the shape is the plugin contract and stays stable.
+/// The 202 answer: the installation's effective toggles (key → value, with scope and
+/// expiry in `toggle_details`), upgrade advice (null when up to date), pending in-app
+/// notices and when to beat next.
 #[derive(Debug, Serialize)]
 pub struct HeartbeatAccepted {
     pub status: &'static str,
     pub event_id: Uuid,
     pub installation_id: Uuid,
     pub toggles: Map<String, Value>,
-    pub upgrade: Option<Value>,
+    pub toggle_details: BTreeMap<String, EffectiveToggle>,
+    pub upgrade: Option<UpgradeAdvice>,
     pub notices: Vec<Value>,
     pub next_heartbeat_in_secs: u64,
 }
+
+/// An installation above this error rate (percent) is "exposed": its advice is raised
+/// one priority step.
+const FAILING_ERROR_RATE: f64 = 5.0;
 
 pub async fn accept(
     State(state): State<Arc<AppState>>,
@@ -71,6 +81,15 @@ async fn handle(
             &heartbeat.cms,
         )
     });
+    let facts = InstallationFacts {
+        installation_id,
+        merchant_id: merchant.merchant_id,
+        cms: heartbeat.cms.clone(),
+        plugin_version: heartbeat.plugin_version.clone(),
+        runtime_version: heartbeat.runtime_version.clone(),
+        cms_version: heartbeat.cms_version.clone(),
+    };
+    let failing = heartbeat.error_rate_percent() > FAILING_ERROR_RATE;
     let envelope = HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat);
     // Serialising our own validated struct cannot fail; map it anyway rather than panic.
     let payload = serde_json::to_vec(&envelope).map_err(|_| IngestError::BodyUnreadable)?;
@@ -87,14 +106,21 @@ async fn handle(
         .map_err(|e| IngestError::from_sink(e, retry_after_secs))?;
     state.metrics.heartbeats_accepted.inc();
 
+    let config = state.plugin_config.snapshot();
+    let toggle_details = effective(&config.toggles, &facts, envelope.received_at);
+    let toggles = toggle_details
+        .iter()
+        .map(|(k, t)| (k.clone(), t.value.clone()))
+        .collect();
     Ok((
         StatusCode::ACCEPTED,
         Json(HeartbeatAccepted {
             status: "accepted",
             event_id: envelope.event_id,
             installation_id,
-            toggles: Map::new(),
-            upgrade: None,
+            toggles,
+            toggle_details,
+            upgrade: advise(&facts, &config.releases, failing),
             notices: Vec::new(),
             next_heartbeat_in_secs: state.heartbeat_interval_secs,
         }),

@@ -1,0 +1,365 @@
+//! Ops toggles and upgrade advice as plugins receive them: a toggle set through the
+//! library reaches the next heartbeat answer within a second (measured), expires and
+//! revocations take effect, every change is audited, and no key ever sees another
+//! merchant's installation toggles.
+
+use std::time::{Duration, Instant};
+
+use chrono::Utc;
+use e2e::{TestEnv, TestMerchant};
+use policy::advice::Channel;
+use reqwest::StatusCode;
+use serde_json::{json, Value};
+use store::audit::Actor;
+use store::registry::NewRelease;
+use store::toggles::{NewToggle, ScopeSpec};
+use uuid::Uuid;
+
+const MAX: chrono::Duration = chrono::Duration::days(30);
+
+async fn beat(env: &TestEnv, m: &TestMerchant, installation: Uuid, version: &str) -> Value {
+    let reply = env
+        .heartbeat(
+            &m.key,
+            &json!({"installation_id": installation, "cms": "custom", "plugin_version": version}),
+        )
+        .await;
+    assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
+    reply.body
+}
+
+/// Beats until `check` holds on the answer; returns how long it took.
+async fn until(
+    env: &TestEnv,
+    m: &TestMerchant,
+    installation: Uuid,
+    check: impl Fn(&Value) -> bool,
+) -> Duration {
+    let started = Instant::now();
+    loop {
+        let body = beat(env, m, installation, "1.0.0").await;
+        if check(&body) {
+            return started.elapsed();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "never happened; last answer {body}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+async fn known_installation(env: &TestEnv, m: &TestMerchant) -> Uuid {
+    let installation = Uuid::new_v4();
+    beat(env, m, installation, "1.0.0").await;
+    env.wait_for_heartbeats(m.id, 1, Duration::from_secs(10))
+        .await;
+    installation
+}
+
+#[tokio::test]
+async fn a_toggle_reaches_the_next_heartbeat_within_a_second_and_revocation_too() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = known_installation(&env, &m).await;
+    let actor = Actor {
+        name: "ops:alice".into(),
+        source_address: Some("127.0.0.1".into()),
+    };
+
+    let toggle = NewToggle {
+        key: "block_plugin".into(),
+        value: json!(true),
+        scope: ScopeSpec::Installation(installation),
+        reason: "CVE-2026-0042 in the 3DS flow".into(),
+        expires_at: Some(Utc::now() + chrono::Duration::hours(2)),
+    };
+    let id = store::toggles::create(&env.pool, &toggle, &actor, MAX)
+        .await
+        .expect("create");
+    let set = until(&env, &m, installation, |b| {
+        b["toggles"]["block_plugin"] == json!(true)
+    })
+    .await;
+    println!("toggle propagation: {} ms", set.as_millis());
+    assert!(set < Duration::from_secs(1), "took {set:?}");
+
+    let body = beat(&env, &m, installation, "1.0.0").await;
+    assert_eq!(
+        body["toggle_details"]["block_plugin"]["scope"],
+        "installation"
+    );
+    assert_eq!(
+        body["toggle_details"]["block_plugin"]["toggle_id"],
+        json!(id)
+    );
+
+    store::toggles::revoke(&env.pool, id, "patched in 1.0.1", &actor)
+        .await
+        .expect("revoke");
+    let gone = until(&env, &m, installation, |b| {
+        b["toggles"].get("block_plugin").is_none()
+    })
+    .await;
+    assert!(gone < Duration::from_secs(1), "revocation took {gone:?}");
+
+    let history = store::audit::for_target(&env.pool, "toggle", &id.to_string())
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["toggle.create", "toggle.revoke"]);
+    let (created, revoked) = (&history[0], &history[1]);
+    assert_eq!(
+        (created.actor.as_str(), created.source_address.as_deref()),
+        ("ops:alice", Some("127.0.0.1"))
+    );
+    assert_eq!(
+        created.reason.as_deref(),
+        Some("CVE-2026-0042 in the 3DS flow")
+    );
+    assert!(created.before.is_none());
+    let after = created.after.as_ref().expect("after");
+    assert_eq!(
+        (after["key"].clone(), after["value"].clone()),
+        (json!("block_plugin"), json!(true))
+    );
+    assert_eq!(after["installation_id"], json!(installation));
+    assert_eq!(
+        revoked.before.as_ref().expect("before")["revoked"],
+        json!(false)
+    );
+    assert_eq!(revoked.reason.as_deref(), Some("patched in 1.0.1"));
+
+    // The audit log cannot be rewritten.
+    let tampered = sqlx::query("UPDATE audit_log SET actor = 'someone else' WHERE id = $1")
+        .bind(created.id)
+        .execute(&env.pool)
+        .await;
+    assert!(tampered.is_err(), "audit_log accepted an UPDATE");
+    assert!(sqlx::query("DELETE FROM audit_log WHERE id = $1")
+        .bind(created.id)
+        .execute(&env.pool)
+        .await
+        .is_err());
+}
+
+#[tokio::test]
+async fn an_expired_toggle_disappears_by_itself() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = known_installation(&env, &m).await;
+    let toggle = NewToggle {
+        key: "enable_debug".into(),
+        value: json!(true),
+        scope: ScopeSpec::Merchant(m.id),
+        reason: "ticket 4711".into(),
+        expires_at: Some(Utc::now() + chrono::Duration::seconds(3)),
+    };
+    store::toggles::create(&env.pool, &toggle, &Actor::new("ops:bob"), MAX)
+        .await
+        .expect("create");
+    until(&env, &m, installation, |b| {
+        b["toggles"]["enable_debug"] == json!(true)
+    })
+    .await;
+    until(&env, &m, installation, |b| {
+        b["toggles"].get("enable_debug").is_none()
+    })
+    .await;
+}
+
+#[tokio::test]
+async fn invalid_toggles_are_refused_with_the_reason() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = known_installation(&env, &m).await;
+    let cases = [
+        ("block_plugin", json!(true), "no expiry", None),
+        (
+            "block_plugin",
+            json!(true),
+            "too long",
+            Some(Utc::now() + chrono::Duration::days(31)),
+        ),
+        (
+            "enable_debug",
+            json!("yes"),
+            "not a boolean",
+            Some(Utc::now() + chrono::Duration::hours(1)),
+        ),
+        ("force_update", json!(true), "   ", None),
+    ];
+    for (key, value, reason, expires_at) in cases {
+        let t = NewToggle {
+            key: key.into(),
+            value,
+            scope: ScopeSpec::Installation(installation),
+            reason: reason.into(),
+            expires_at,
+        };
+        let err = store::toggles::create(&env.pool, &t, &Actor::new("ops:carol"), MAX).await;
+        assert!(
+            matches!(err, Err(store::toggles::ToggleError::Invalid(_))),
+            "{key} {reason}: {err:?}"
+        );
+    }
+    let unknown = NewToggle {
+        key: "force_update".into(),
+        value: json!(true),
+        scope: ScopeSpec::Installation(Uuid::new_v4()),
+        reason: "x".into(),
+        expires_at: None,
+    };
+    let err = store::toggles::create(&env.pool, &unknown, &Actor::new("ops:carol"), MAX).await;
+    assert!(matches!(
+        err,
+        Err(store::toggles::ToggleError::UnknownInstallation(_))
+    ));
+}
+
+#[tokio::test]
+async fn another_merchants_key_never_sees_an_installations_toggles() {
+    let env = TestEnv::connect().await;
+    let owner = env.merchant().await;
+    let intruder = env.merchant().await;
+    let installation = known_installation(&env, &owner).await;
+    let toggle = NewToggle {
+        key: "force_update".into(),
+        value: json!(true),
+        scope: ScopeSpec::Installation(installation),
+        reason: "1.0.1 fixes refunds".into(),
+        expires_at: None,
+    };
+    store::toggles::create(&env.pool, &toggle, &Actor::new("ops:dave"), MAX)
+        .await
+        .expect("create");
+    until(&env, &owner, installation, |b| {
+        b["toggles"]["force_update"] == json!(true)
+    })
+    .await;
+    // The intruder sends the owner's installation id: no toggle of that installation.
+    let body = beat(&env, &intruder, installation, "1.0.0").await;
+    assert!(body["toggles"].get("force_update").is_none(), "{body}");
+}
+
+#[tokio::test]
+async fn the_blast_radius_counts_what_a_scope_reaches() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    for version in ["1.2.0", "1.2.9", "1.3.0"] {
+        let reply = env
+            .heartbeat(&m.key, &json!({"installation_id": Uuid::new_v4(), "cms": "custom", "plugin_version": version}))
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED);
+    }
+    env.wait_for_heartbeats(m.id, 3, Duration::from_secs(10))
+        .await;
+    let radius = store::toggles::blast_radius(&env.pool, &ScopeSpec::Merchant(m.id))
+        .await
+        .expect("radius");
+    assert_eq!((radius.installations, radius.merchants), (3, 1));
+    let range = ScopeSpec::Cms {
+        cms: "custom".into(),
+        version_range: Some(">=1.2.0, <1.3.0".into()),
+    };
+    let fleet = store::toggles::blast_radius(&env.pool, &range)
+        .await
+        .expect("radius");
+    assert!(fleet.installations >= 2, "{fleet:?}");
+}
+
+#[tokio::test]
+async fn the_answer_carries_upgrade_advice_from_the_registry() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = Uuid::new_v4();
+    // A CMS line of its own, so other tests' releases do not interfere.
+    let tag = Uuid::new_v4().as_u128() % 100_000;
+    let (old, fix, latest) = (
+        format!("7.{tag}.0"),
+        format!("7.{tag}.1"),
+        format!("7.{tag}.2"),
+    );
+    let actor = Actor::new("ops:erin");
+    for (version, security_fix) in [(&old, false), (&fix, true), (&latest, false)] {
+        let r = NewRelease {
+            cms: "shopify".into(),
+            version: version.clone(),
+            channel: Channel::Stable,
+            min_supported_version: None,
+            security_fix,
+            min_runtime_version: None,
+            min_cms_version: None,
+            tested_up_to: None,
+            changelog: format!("notes for {version}"),
+            package_url: Some(format!("https://downloads.example/shopify-{version}.zip")),
+        };
+        store::registry::publish(&env.pool, &r, &actor)
+            .await
+            .expect("publish");
+    }
+    let started = Instant::now();
+    let advice = loop {
+        let reply = env
+            .heartbeat(
+                &m.key,
+                &json!({"installation_id": installation, "cms": "shopify", "plugin_version": old}),
+            )
+            .await;
+        if reply.body["upgrade"]["latest_version"] == json!(latest) {
+            break reply.body["upgrade"].clone();
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "no advice: {:?}",
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(advice["upgrade_type"], "patch");
+    assert_eq!(
+        (advice["critical"].clone(), advice["required"].clone()),
+        (json!(true), json!(true))
+    );
+    assert_eq!(advice["priority"], "critical");
+    assert_eq!(
+        advice["package_url"],
+        json!(format!("https://downloads.example/shopify-{latest}.zip"))
+    );
+
+    // Up to date: no advice. Yanking the latest makes the fix release the advice.
+    let reply = env
+        .heartbeat(
+            &m.key,
+            &json!({"installation_id": installation, "cms": "shopify", "plugin_version": latest}),
+        )
+        .await;
+    assert!(reply.body["upgrade"].is_null(), "{:?}", reply.body);
+    // A withdrawn release is never advised: the fix release is, within a second.
+    store::registry::yank(&env.pool, "shopify", &latest, "breaks refunds", &actor)
+        .await
+        .expect("yank");
+    let started = Instant::now();
+    loop {
+        let reply = env
+            .heartbeat(
+                &m.key,
+                &json!({"installation_id": installation, "cms": "shopify", "plugin_version": old}),
+            )
+            .await;
+        if reply.body["upgrade"]["latest_version"] == json!(fix) {
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "yank not applied: {:?}",
+            reply.body
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let history = store::audit::for_target(&env.pool, "release", &format!("shopify@{latest}"))
+        .await
+        .expect("audit");
+    let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
+    assert_eq!(actions, ["release.publish", "release.yank"]);
+}
