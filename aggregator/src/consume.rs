@@ -275,10 +275,12 @@ impl Pipeline {
         }
         let next = next_offsets(records);
         let pool = self.pool.clone();
-        let topic = self.heartbeat_topic.clone();
+        let (heartbeat_topic, event_topic) =
+            (self.heartbeat_topic.clone(), self.event_topic.clone());
         let Some(applied) = self
             .retry("postgres", || {
-                sink::postgres::apply(&pool, &topic, heartbeats, &next)
+                let topics = (heartbeat_topic.as_str(), event_topic.as_str());
+                sink::postgres::apply(&pool, topics, heartbeats, events, &next)
             })
             .await
         else {

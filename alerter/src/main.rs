@@ -1,7 +1,9 @@
-//! alerter: publishes fleet gauges computed from PostgreSQL for Prometheus (whose
-//! alert rules page on-call through Alertmanager).
+//! alerter: keeps installation statuses current (status job) and publishes fleet
+//! gauges computed from PostgreSQL for Prometheus (whose alert rules page on-call
+//! through Alertmanager).
 
 mod fleet_metrics;
+mod status_job;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -25,6 +27,8 @@ struct Settings {
     /// Seconds between recomputations of the fleet gauges.
     #[arg(long, env = "ALERTER_REFRESH_SECS", default_value_t = 15)]
     refresh_secs: u64,
+    #[command(flatten)]
+    status: status_job::StatusSettings,
     #[command(flatten)]
     postgres: PostgresSettings,
     #[command(flatten)]
@@ -53,6 +57,10 @@ async fn main() -> anyhow::Result<()> {
         tracing::info!(applied = n, "postgres migrations up to date");
         return Ok(());
     }
+    tokio::spawn(status_job::run_forever(
+        pool.clone(),
+        settings.status.clone(),
+    ));
     let gauges = fleet_metrics::FleetGauges::new()?;
     tokio::spawn(fleet_metrics::refresh_forever(
         pool,

@@ -33,6 +33,7 @@ macro_rules! migration {
 pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 1, "0001_core"),
     migration!("postgres", 2, "0002_registry_toggles_audit"),
+    migration!("postgres", 3, "0003_installation_status"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

@@ -11,7 +11,7 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::record::DecodedHeartbeat;
+use crate::record::{DecodedEvent, DecodedHeartbeat};
 
 /// What one batch changes for one installation: the newest heartbeat's state plus
 /// the batch's count and time range.
@@ -62,10 +62,12 @@ pub struct Applied {
 /// and events included, so every partition the batch read moves on).
 pub async fn apply(
     pool: &PgPool,
-    heartbeat_topic: &str,
+    topics: (&str, &str),
     batch: &[DecodedHeartbeat],
+    events: &[DecodedEvent],
     next_offsets: &BTreeMap<(String, i32), i64>,
 ) -> sqlx::Result<Applied> {
+    let (heartbeat_topic, event_topic) = topics;
     let topics: Vec<&str> = next_offsets.keys().map(|(t, _)| t.as_str()).collect();
     let partitions: Vec<i32> = next_offsets.keys().map(|(_, p)| *p).collect();
     let next: Vec<i64> = next_offsets.values().copied().collect();
@@ -101,6 +103,15 @@ pub async fn apply(
         .collect();
     let updates = fold(&fresh);
     upsert_installations(&mut tx, &updates).await?;
+    let uninstalls: Vec<&DecodedEvent> = events
+        .iter()
+        .filter(|e| e.envelope.payload.kind == schemas::event::EventType::Uninstalled)
+        .filter(|e| {
+            let key = (event_topic.to_owned(), e.partition);
+            e.offset >= applied.get(&key).copied().unwrap_or(0)
+        })
+        .collect();
+    mark_uninstalled(&mut tx, &uninstalls).await?;
 
     sqlx::query(
         "UPDATE aggregator_offsets o
@@ -221,6 +232,38 @@ async fn upsert_installations(
     .bind(c.version_key)
     .execute(&mut *tx)
     .await?;
+    Ok(())
+}
+
+/// Records `uninstalled` events (the latest wins; a later heartbeat brings the
+/// installation back, see `refresh_installation_status`). Only the owning merchant's
+/// events count.
+async fn mark_uninstalled(
+    tx: &mut sqlx::PgConnection,
+    events: &[&DecodedEvent],
+) -> sqlx::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<Uuid> = events.iter().map(|e| e.envelope.installation_id).collect();
+    let merchants: Vec<Uuid> = events.iter().map(|e| e.envelope.merchant_id).collect();
+    let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.envelope.received_at).collect();
+    sqlx::query(
+        "UPDATE plugin_installations i
+         SET uninstalled_at = GREATEST(COALESCE(i.uninstalled_at, '-infinity'::timestamptz), v.at), updated_at = now()
+         FROM (SELECT id, merchant_id, max(at) AS at FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
+               AS u(id, merchant_id, at) GROUP BY id, merchant_id) AS v
+         WHERE i.id = v.id AND i.merchant_id = v.merchant_id",
+    )
+    .bind(&ids)
+    .bind(&merchants)
+    .bind(&at)
+    .execute(&mut *tx)
+    .await?;
+    // Delivered at commit: the status job recomputes without waiting for its schedule.
+    sqlx::query("SELECT pg_notify('installation_status', 'uninstalled')")
+        .execute(tx)
+        .await?;
     Ok(())
 }
 
