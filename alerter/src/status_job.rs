@@ -43,13 +43,12 @@ pub async fn run_forever(pool: PgPool, settings: StatusSettings) {
         }
         // Wait for the next tick or a change, whichever comes first.
         match listener.as_mut() {
-            Some(l) => match tokio::time::timeout(every, l.recv()).await {
-                Ok(Err(e)) => {
+            Some(l) => {
+                if let Ok(Err(e)) = tokio::time::timeout(every, l.recv()).await {
                     tracing::warn!(error = %e, "status job listener lost");
                     listener = connect_listener(&pool).await;
                 }
-                Ok(Ok(_)) | Err(_) => {}
-            },
+            }
             None => {
                 tokio::time::sleep(every).await;
                 listener = connect_listener(&pool).await;
