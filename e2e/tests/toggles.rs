@@ -363,3 +363,153 @@ async fn the_answer_carries_upgrade_advice_from_the_registry() {
     let actions: Vec<&str> = history.iter().map(|e| e.action.as_str()).collect();
     assert_eq!(actions, ["release.publish", "release.yank"]);
 }
+
+/// Verifies a signed payload against the published keys, as a plugin does.
+async fn verify(env: &TestEnv, signed: &Value) -> Result<Value, String> {
+    use base64::engine::general_purpose::STANDARD as B64;
+    use base64::Engine;
+    use ed25519_dalek::{Signature, Verifier, VerifyingKey};
+    let keys: Value = env
+        .http
+        .get(format!("{}/api/v1/plugins/signing-keys", env.ingest_url))
+        .send()
+        .await
+        .expect("keys")
+        .json()
+        .await
+        .expect("json");
+    let key = keys["keys"]
+        .as_array()
+        .and_then(|k| k.iter().find(|k| k["key_id"] == signed["key_id"]))
+        .ok_or("unknown key id")?;
+    let public: [u8; 32] = B64
+        .decode(key["public_key"].as_str().unwrap_or(""))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("bad key")?;
+    let signature: [u8; 64] = B64
+        .decode(signed["signature"].as_str().unwrap_or(""))
+        .ok()
+        .and_then(|b| b.try_into().ok())
+        .ok_or("bad signature")?;
+    let payload = signed["payload"].as_str().ok_or("no payload")?;
+    VerifyingKey::from_bytes(&public)
+        .map_err(|e| e.to_string())?
+        .verify(payload.as_bytes(), &Signature::from_bytes(&signature))
+        .map_err(|e| e.to_string())?;
+    serde_json::from_str(payload).map_err(|e| e.to_string())
+}
+
+#[tokio::test]
+async fn signed_toggles_verify_and_tampering_is_detected() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = known_installation(&env, &m).await;
+    let toggle = NewToggle {
+        key: "block_plugin".into(),
+        value: json!(true),
+        scope: ScopeSpec::Installation(installation),
+        reason: "signed test".into(),
+        expires_at: Some(Utc::now() + chrono::Duration::hours(1)),
+    };
+    store::toggles::create(&env.pool, &toggle, &Actor::new("ops:gina"), MAX)
+        .await
+        .expect("create");
+    until(&env, &m, installation, |b| {
+        b["toggles"]["block_plugin"] == json!(true)
+    })
+    .await;
+
+    let body = beat(&env, &m, installation, "1.0.0").await;
+    let signed = &body["signed_toggles"];
+    let payload = verify(&env, signed)
+        .await
+        .expect("a genuine payload verifies");
+    assert_eq!(payload["installation_id"], json!(installation));
+    assert_eq!(payload["toggles"]["block_plugin"], json!(true));
+    assert!(payload["expires_at"].as_str() > payload["issued_at"].as_str());
+
+    let mut tampered = signed.clone();
+    tampered["payload"] = json!(signed["payload"]
+        .as_str()
+        .unwrap_or("")
+        .replace("true", "false"));
+    assert!(
+        verify(&env, &tampered).await.is_err(),
+        "a tampered payload must not verify"
+    );
+}
+
+#[tokio::test]
+async fn the_config_poll_answers_304_until_something_changes() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = known_installation(&env, &m).await;
+    let url = format!(
+        "{}/api/v1/plugins/config?installation_id={installation}&cms=custom&plugin_version=1.0.0",
+        env.ingest_url
+    );
+    let first = env
+        .http
+        .get(&url)
+        .bearer_auth(&m.key)
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(first.status(), StatusCode::OK);
+    let etag = first.headers()["etag"].to_str().expect("etag").to_owned();
+    let again = env
+        .http
+        .get(&url)
+        .bearer_auth(&m.key)
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
+
+    let toggle = NewToggle {
+        key: "force_update".into(),
+        value: json!(true),
+        scope: ScopeSpec::Installation(installation),
+        reason: "poll test".into(),
+        expires_at: None,
+    };
+    store::toggles::create(&env.pool, &toggle, &Actor::new("ops:hal"), MAX)
+        .await
+        .expect("create");
+    let started = Instant::now();
+    loop {
+        let r = env
+            .http
+            .get(&url)
+            .bearer_auth(&m.key)
+            .header("if-none-match", &etag)
+            .send()
+            .await
+            .expect("poll");
+        if r.status() == StatusCode::OK {
+            let body: Value = r.json().await.expect("json");
+            assert_eq!(body["config"]["toggles"]["force_update"], json!(true));
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(1),
+            "the change did not reach the poll within 1 s"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    let bad = env
+        .http
+        .get(format!(
+            "{}/api/v1/plugins/config?cms=custom",
+            env.ingest_url
+        ))
+        .bearer_auth(&m.key)
+        .send()
+        .await
+        .expect("poll");
+    assert_eq!(bad.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let unauthenticated = env.http.get(&url).send().await.expect("poll");
+    assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
+}

@@ -29,6 +29,13 @@ pub struct Settings {
     /// Seconds until the plugin's next heartbeat, returned in every response.
     #[arg(long, env = "INGEST_HEARTBEAT_INTERVAL_SECS", default_value_t = 3600)]
     pub heartbeat_interval_secs: u64,
+    /// Ed25519 keys that sign toggles: `key_id base64_seed` per line, the first signs
+    /// (generate one with `ingest signing-key --key-id k1`). Unset: an ephemeral key.
+    #[arg(long, env = "INGEST_SIGNING_KEYS_FILE")]
+    pub signing_keys_file: Option<std::path::PathBuf>,
+    /// How long a signed toggles payload stays valid (plugins ignore older ones).
+    #[arg(long, env = "INGEST_SIGNED_TOGGLES_TTL_SECS", default_value_t = 7200)]
+    pub signed_toggles_ttl_secs: i64,
     /// Retry-After sent with 503 responses.
     #[arg(long, env = "INGEST_RETRY_AFTER_SECS", default_value_t = 5)]
     pub retry_after_secs: u64,
@@ -46,6 +53,11 @@ pub enum Command {
     Serve,
     /// Apply missing PostgreSQL migrations and exit.
     Migrate,
+    /// Print a new signing key line (`key_id base64_seed`) for INGEST_SIGNING_KEYS_FILE.
+    SigningKey {
+        #[arg(long, default_value = "k1")]
+        key_id: String,
+    },
 }
 
 impl Settings {

@@ -4,11 +4,13 @@
 //! `sink/kafka.rs` (produce, wait for the broker's acknowledgement) → 202. Handlers hold
 //! no business rules; `schemas` validates, `auth` resolves keys, the sink makes it durable.
 
+pub mod answer;
 pub mod auth;
 pub mod configuration;
 pub mod error;
 pub mod metrics;
 pub mod plugin_config;
 pub mod routes;
+pub mod signing;
 pub mod sink;
 pub mod startup;

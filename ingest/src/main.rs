@@ -12,6 +12,9 @@ async fn main() -> anyhow::Result<()> {
             let n = store::migrate::postgres(&pool).await?;
             tracing::info!(applied = n, "postgres migrations up to date");
         }
+        Some(Command::SigningKey { key_id }) => {
+            println!("{}", ingest::signing::generate_line(&key_id))
+        }
         None | Some(Command::Serve) => {
             let app = Application::build(settings).await?;
             tracing::info!(address = %app.address(), "ingest listening");

@@ -11,6 +11,7 @@ use crate::configuration::Settings;
 use crate::metrics::Metrics;
 use crate::plugin_config::PluginConfigCache;
 use crate::routes;
+use crate::signing::ToggleSigner;
 use crate::sink::kafka::KafkaSink;
 
 /// Kafka topics by what they carry.
@@ -23,6 +24,8 @@ pub struct Topics {
 pub struct AppState {
     pub auth: Authenticator,
     pub plugin_config: Arc<PluginConfigCache>,
+    pub signer: ToggleSigner,
+    pub signed_toggles_ttl_secs: i64,
     pub sink: KafkaSink,
     pub topics: Topics,
     pub metrics: Metrics,
@@ -51,8 +54,11 @@ impl Application {
             metrics.clone(),
         )?;
         let plugin_config = PluginConfigCache::start(pool.clone()).await;
+        let signer = ToggleSigner::from_file(settings.signing_keys_file.as_deref())?;
         let state = Arc::new(AppState {
             plugin_config,
+            signer,
+            signed_toggles_ttl_secs: settings.signed_toggles_ttl_secs,
             auth: Authenticator::new(
                 pool,
                 Duration::from_secs(settings.key_cache_ttl_secs),

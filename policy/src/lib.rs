@@ -2,6 +2,7 @@
 //! decide. Each rule lives here once, with table-driven tests.
 
 pub mod advice;
+pub mod signed;
 pub mod toggles;
 
 /// What the rules need to know about one installation, from its heartbeat or the registry.

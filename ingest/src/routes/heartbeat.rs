@@ -3,7 +3,6 @@
 //! Order of checks: media type (415), key (401), body size (413), body (400/422),
 //! merchant (403), then Kafka. Only a broker acknowledgement earns a 202.
 
-use std::collections::BTreeMap;
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -11,31 +10,28 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::Json;
-use policy::advice::{advise, UpgradeAdvice};
-use policy::toggles::{effective, EffectiveToggle};
 use policy::InstallationFacts;
 use schemas::heartbeat::HeartbeatRequest;
 use schemas::installation::derive_installation_id;
 use schemas::{HeartbeatEnvelope, MAX_BODY_BYTES};
 use serde::Serialize;
-use serde_json::{Map, Value};
+use serde_json::Value;
 use uuid::Uuid;
 
+use crate::answer::{answer, PluginAnswer};
 use crate::error::IngestError;
 use crate::routes::{read_limited, require_json};
 use crate::startup::AppState;
 
-/// The 202 answer: the installation's effective toggles (key → value, with scope and
-/// expiry in `toggle_details`), upgrade advice (null when up to date), pending in-app
-/// notices and when to beat next.
+/// The 202 answer: the installation's toggles and upgrade advice (see `answer.rs`),
+/// pending in-app notices and when to beat next.
 #[derive(Debug, Serialize)]
 pub struct HeartbeatAccepted {
     pub status: &'static str,
     pub event_id: Uuid,
     pub installation_id: Uuid,
-    pub toggles: Map<String, Value>,
-    pub toggle_details: BTreeMap<String, EffectiveToggle>,
-    pub upgrade: Option<UpgradeAdvice>,
+    #[serde(flatten)]
+    pub answer: PluginAnswer,
     pub notices: Vec<Value>,
     pub next_heartbeat_in_secs: u64,
 }
@@ -106,21 +102,13 @@ async fn handle(
         .map_err(|e| IngestError::from_sink(e, retry_after_secs))?;
     state.metrics.heartbeats_accepted.inc();
 
-    let config = state.plugin_config.snapshot();
-    let toggle_details = effective(&config.toggles, &facts, envelope.received_at);
-    let toggles = toggle_details
-        .iter()
-        .map(|(k, t)| (k.clone(), t.value.clone()))
-        .collect();
     Ok((
         StatusCode::ACCEPTED,
         Json(HeartbeatAccepted {
             status: "accepted",
             event_id: envelope.event_id,
             installation_id,
-            toggles,
-            toggle_details,
-            upgrade: advise(&facts, &config.releases, failing),
+            answer: answer(state, &facts, failing, envelope.received_at),
             notices: Vec::new(),
             next_heartbeat_in_secs: state.heartbeat_interval_secs,
         }),

@@ -1,5 +1,6 @@
 //! HTTP routes. Handlers parse, authenticate and hand off; they hold no business rules.
 
+pub mod config;
 pub mod event;
 pub mod health;
 pub mod heartbeat;
@@ -24,6 +25,8 @@ pub fn router(state: Arc<AppState>) -> Router {
     Router::new()
         .route("/api/v1/plugins/heartbeat", post(heartbeat::accept))
         .route("/api/v1/plugins/event", post(event::accept))
+        .route("/api/v1/plugins/config", get(config::poll))
+        .route("/api/v1/plugins/signing-keys", get(config::signing_keys))
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
