@@ -52,13 +52,13 @@ pub fn answer(
         .iter()
         .map(|(k, t)| (k.clone(), t.value.clone()))
         .collect();
+    let expiries: BTreeMap<String, Option<DateTime<Utc>>> = toggle_details
+        .iter()
+        .map(|(k, t)| (k.clone(), t.expires_at))
+        .collect();
     let expires = now + Duration::seconds(state.signed_toggles_ttl_secs);
-    let signed_toggles = state.signer.sign(canonical_payload(
-        facts.installation_id,
-        &toggles,
-        now,
-        expires,
-    ));
+    let payload = canonical_payload(facts.installation_id, &toggles, &expiries, now, expires);
+    let signed_toggles = state.signer.sign(payload);
     PluginAnswer {
         toggles,
         toggle_details,

@@ -197,6 +197,11 @@ class Molam_Heartbeat {
             return null;
         }
         update_option('molam_toggles_expire_at', strtotime($payload['expires_at']));
+        $expiries = array();
+        foreach ((isset($payload['toggle_expires_at']) ? $payload['toggle_expires_at'] : array()) as $key => $at) {
+            $expiries[$key] = $at === null ? null : strtotime($at);
+        }
+        update_option('molam_toggle_expiries', $expiries);
         return (array) $payload['toggles'];
     }
 
@@ -223,10 +228,15 @@ class Molam_Heartbeat {
         return null;
     }
 
+    /** A toggle's value while both the signed payload and the toggle itself are valid. */
     public function toggle($key) {
         $toggles = get_option('molam_toggles', array());
         if ((int) get_option('molam_toggles_expire_at', 0) < time()) {
             return null; // a stale signed payload is not acted on
+        }
+        $expiries = get_option('molam_toggle_expiries', array());
+        if (isset($expiries[$key]) && $expiries[$key] < time()) {
+            return null; // e.g. enable_debug ends at its expiry, not at the next heartbeat
         }
         return array_key_exists($key, $toggles) ? $toggles[$key] : null;
     }

@@ -52,6 +52,11 @@ switch (isset($argv[1]) ? $argv[1] : '') {
         check('blocked admin notice', strpos($notices, 'temporarily disabled') !== false);
         check('mandatory update notice', $heartbeat->must_update() && strpos($notices, 'mandatory') !== false);
         check('debug logging on', $heartbeat->debug_enabled());
+        $expiries = get_option('molam_toggle_expiries');
+        check('debug ends at its own expiry', isset($expiries['enable_debug']) && $expiries['enable_debug'] > time());
+        $expiries['enable_debug'] = time() - 1;
+        update_option('molam_toggle_expiries', $expiries);
+        check('debug off once expired', !$heartbeat->debug_enabled() && $heartbeat->is_blocked());
         break;
 
     case 'tamper':
