@@ -47,16 +47,14 @@ enum Command {
 async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
     runtime::logging::init(settings.log.log_format);
+    if let Some(Command::Migrate) = settings.command {
+        return store::migrate::postgres_command(&settings.postgres.database_url).await;
+    }
     let pool = store::postgres::connect(
         &settings.postgres.database_url,
         settings.postgres.database_max_connections,
     )
     .await?;
-    if let Some(Command::Migrate) = settings.command {
-        let n = store::migrate::postgres(&pool).await?;
-        tracing::info!(applied = n, "postgres migrations up to date");
-        return Ok(());
-    }
     tokio::spawn(status_job::run_forever(
         pool.clone(),
         settings.status.clone(),

@@ -35,9 +35,7 @@ async fn main() -> anyhow::Result<()> {
     let settings = Settings::parse();
     runtime::logging::init(settings.log.log_format);
     if let Some(Command::Migrate) = settings.command {
-        let pool = store::postgres::connect(&settings.postgres.database_url, 1).await?;
-        let n = store::migrate::postgres(&pool).await?;
-        tracing::info!(applied = n, "postgres migrations up to date");
+        store::migrate::postgres_command(&settings.postgres.database_url).await?;
         return Ok(());
     }
     let app = Router::new().route("/healthz", get(|| async { "ok" }));

@@ -43,6 +43,23 @@ impl Reply {
     }
 }
 
+/// A toggle as a test sets it.
+pub fn toggle(
+    key: &str,
+    value: serde_json::Value,
+    scope: store::toggles::ScopeSpec,
+    reason: &str,
+    expires_at: Option<chrono::DateTime<chrono::Utc>>,
+) -> store::toggles::NewToggle {
+    store::toggles::NewToggle {
+        key: key.into(),
+        value,
+        scope,
+        reason: reason.into(),
+        expires_at,
+    }
+}
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }

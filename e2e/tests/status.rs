@@ -10,7 +10,7 @@ use reqwest::StatusCode;
 use serde_json::json;
 use store::audit::Actor;
 use store::registry::NewRelease;
-use store::toggles::{NewToggle, ScopeSpec};
+use store::toggles::ScopeSpec;
 use uuid::Uuid;
 
 /// uninstalled > blocked > stale > error > outdated > active
@@ -104,13 +104,13 @@ async fn statuses_follow_the_registry_toggles_events_and_silence() {
     status_becomes(&env, one, "outdated").await;
 
     // Blocked beats outdated.
-    let block = NewToggle {
-        key: "block_plugin".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(one),
-        reason: "fraud pattern".into(),
-        expires_at: Some(Utc::now() + chrono::Duration::hours(1)),
-    };
+    let block = e2e::toggle(
+        "block_plugin",
+        json!(true),
+        ScopeSpec::Installation(one),
+        "fraud pattern",
+        Some(Utc::now() + chrono::Duration::hours(1)),
+    );
     let id = store::toggles::create(
         &env.pool,
         &block,

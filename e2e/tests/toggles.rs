@@ -12,7 +12,7 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::audit::Actor;
 use store::registry::NewRelease;
-use store::toggles::{NewToggle, ScopeSpec};
+use store::toggles::ScopeSpec;
 use uuid::Uuid;
 
 const MAX: chrono::Duration = chrono::Duration::days(30);
@@ -67,13 +67,13 @@ async fn a_toggle_reaches_the_next_heartbeat_within_a_second_and_revocation_too(
         source_address: Some("127.0.0.1".into()),
     };
 
-    let toggle = NewToggle {
-        key: "block_plugin".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(installation),
-        reason: "CVE-2026-0042 in the 3DS flow".into(),
-        expires_at: Some(Utc::now() + chrono::Duration::hours(2)),
-    };
+    let toggle = e2e::toggle(
+        "block_plugin",
+        json!(true),
+        ScopeSpec::Installation(installation),
+        "CVE-2026-0042 in the 3DS flow",
+        Some(Utc::now() + chrono::Duration::hours(2)),
+    );
     let id = store::toggles::create(&env.pool, &toggle, &actor, MAX)
         .await
         .expect("create");
@@ -148,13 +148,13 @@ async fn an_expired_toggle_disappears_by_itself() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let installation = known_installation(&env, &m).await;
-    let toggle = NewToggle {
-        key: "enable_debug".into(),
-        value: json!(true),
-        scope: ScopeSpec::Merchant(m.id),
-        reason: "ticket 4711".into(),
-        expires_at: Some(Utc::now() + chrono::Duration::seconds(3)),
-    };
+    let toggle = e2e::toggle(
+        "enable_debug",
+        json!(true),
+        ScopeSpec::Merchant(m.id),
+        "ticket 4711",
+        Some(Utc::now() + chrono::Duration::seconds(3)),
+    );
     store::toggles::create(&env.pool, &toggle, &Actor::new("ops:bob"), MAX)
         .await
         .expect("create");
@@ -190,26 +190,26 @@ async fn invalid_toggles_are_refused_with_the_reason() {
         ("force_update", json!(true), "   ", None),
     ];
     for (key, value, reason, expires_at) in cases {
-        let t = NewToggle {
-            key: key.into(),
+        let t = e2e::toggle(
+            key,
             value,
-            scope: ScopeSpec::Installation(installation),
-            reason: reason.into(),
+            ScopeSpec::Installation(installation),
+            reason,
             expires_at,
-        };
+        );
         let err = store::toggles::create(&env.pool, &t, &Actor::new("ops:carol"), MAX).await;
         assert!(
             matches!(err, Err(store::toggles::ToggleError::Invalid(_))),
             "{key} {reason}: {err:?}"
         );
     }
-    let unknown = NewToggle {
-        key: "force_update".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(Uuid::new_v4()),
-        reason: "x".into(),
-        expires_at: None,
-    };
+    let unknown = e2e::toggle(
+        "force_update",
+        json!(true),
+        ScopeSpec::Installation(Uuid::new_v4()),
+        "x",
+        None,
+    );
     let err = store::toggles::create(&env.pool, &unknown, &Actor::new("ops:carol"), MAX).await;
     assert!(matches!(
         err,
@@ -223,13 +223,13 @@ async fn another_merchants_key_never_sees_an_installations_toggles() {
     let owner = env.merchant().await;
     let intruder = env.merchant().await;
     let installation = known_installation(&env, &owner).await;
-    let toggle = NewToggle {
-        key: "force_update".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(installation),
-        reason: "1.0.1 fixes refunds".into(),
-        expires_at: None,
-    };
+    let toggle = e2e::toggle(
+        "force_update",
+        json!(true),
+        ScopeSpec::Installation(installation),
+        "1.0.1 fixes refunds",
+        None,
+    );
     store::toggles::create(&env.pool, &toggle, &Actor::new("ops:dave"), MAX)
         .await
         .expect("create");
@@ -405,13 +405,13 @@ async fn signed_toggles_verify_and_tampering_is_detected() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let installation = known_installation(&env, &m).await;
-    let toggle = NewToggle {
-        key: "block_plugin".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(installation),
-        reason: "signed test".into(),
-        expires_at: Some(Utc::now() + chrono::Duration::hours(1)),
-    };
+    let toggle = e2e::toggle(
+        "block_plugin",
+        json!(true),
+        ScopeSpec::Installation(installation),
+        "signed test",
+        Some(Utc::now() + chrono::Duration::hours(1)),
+    );
     store::toggles::create(&env.pool, &toggle, &Actor::new("ops:gina"), MAX)
         .await
         .expect("create");
@@ -468,13 +468,13 @@ async fn the_config_poll_answers_304_until_something_changes() {
         .expect("poll");
     assert_eq!(again.status(), StatusCode::NOT_MODIFIED);
 
-    let toggle = NewToggle {
-        key: "force_update".into(),
-        value: json!(true),
-        scope: ScopeSpec::Installation(installation),
-        reason: "poll test".into(),
-        expires_at: None,
-    };
+    let toggle = e2e::toggle(
+        "force_update",
+        json!(true),
+        ScopeSpec::Installation(installation),
+        "poll test",
+        None,
+    );
     store::toggles::create(&env.pool, &toggle, &Actor::new("ops:hal"), MAX)
         .await
         .expect("create");

@@ -12,7 +12,7 @@ use chrono::Utc;
 use e2e::{TestEnv, TestMerchant};
 use serde_json::json;
 use store::audit::Actor;
-use store::toggles::{NewToggle, ScopeSpec};
+use store::toggles::ScopeSpec;
 use uuid::Uuid;
 
 fn client_dir(env: &TestEnv) -> PathBuf {
@@ -96,13 +96,13 @@ async fn the_woocommerce_client_applies_signed_toggles_and_backs_off() {
         ("force_update", None),
         ("enable_debug", hour),
     ] {
-        let t = NewToggle {
-            key: key.into(),
-            value: json!(true),
-            scope: ScopeSpec::Installation(installation),
-            reason: "woocommerce client test".into(),
+        let t = e2e::toggle(
+            key,
+            json!(true),
+            ScopeSpec::Installation(installation),
+            "woocommerce client test",
             expires_at,
-        };
+        );
         store::toggles::create(&env.pool, &t, &actor, chrono::Duration::days(30))
             .await
             .expect("toggle");

@@ -8,9 +8,7 @@ async fn main() -> anyhow::Result<()> {
     runtime::logging::init(settings.log.log_format);
     match settings.command {
         Some(Command::Migrate) => {
-            let pool = store::postgres::connect(&settings.postgres.database_url, 1).await?;
-            let n = store::migrate::postgres(&pool).await?;
-            tracing::info!(applied = n, "postgres migrations up to date");
+            store::migrate::postgres_command(&settings.postgres.database_url).await?;
         }
         Some(Command::SigningKey { key_id }) => {
             println!("{}", ingest::signing::generate_line(&key_id))

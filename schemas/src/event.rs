@@ -8,8 +8,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::{ErrorCode, ValidationError};
-use crate::fields::{flat_map, host, invalid, uuid_field, wrong_type, Fields};
+use crate::error::ValidationError;
+use crate::fields::{flat_map, host, invalid, json_object, uuid_field, wrong_type, Fields};
 use crate::heartbeat::KNOWN_CMS;
 
 /// Events per request at most; a plugin flushing a bigger backlog sends several.
@@ -97,20 +97,7 @@ impl EventRequest {
     /// Parses a body holding one event object or `{"events": [...]}`. The batch is
     /// all or nothing: one invalid event refuses the request, naming it (`events[3].type`).
     pub fn parse_batch(body: &[u8]) -> Result<Vec<Self>, ValidationError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ValidationError::new(
-                ErrorCode::InvalidJson,
-                None,
-                format!("body is not valid JSON: {e}"),
-            )
-        })?;
-        let Value::Object(map) = value else {
-            return Err(ValidationError::new(
-                ErrorCode::InvalidBody,
-                None,
-                "body must be a JSON object",
-            ));
-        };
+        let map = json_object(body)?;
         let Some(events) = map.get("events") else {
             return Ok(vec![Self::from_map(&map)?]);
         };
@@ -198,6 +185,7 @@ impl EventRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use serde_json::json;
 
     fn one(v: Value) -> Result<Vec<EventRequest>, ValidationError> {

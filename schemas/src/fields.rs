@@ -14,6 +14,25 @@ const MAX_FLAT_ENTRIES: usize = 32;
 const MAX_FLAT_KEY: usize = 64;
 const MAX_FLAT_VALUE: usize = 256;
 
+/// A body as a JSON object, or why not (`invalid_json`, `invalid_body`).
+pub(crate) fn json_object(body: &[u8]) -> Result<Map<String, Value>, ValidationError> {
+    let value: Value = serde_json::from_slice(body).map_err(|e| {
+        ValidationError::new(
+            ErrorCode::InvalidJson,
+            None,
+            format!("body is not valid JSON: {e}"),
+        )
+    })?;
+    match value {
+        Value::Object(map) => Ok(map),
+        _ => Err(ValidationError::new(
+            ErrorCode::InvalidBody,
+            None,
+            "body must be a JSON object",
+        )),
+    }
+}
+
 pub(crate) struct Fields<'a> {
     map: &'a Map<String, Value>,
 }

@@ -13,8 +13,8 @@ use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 use uuid::Uuid;
 
-use crate::error::{ErrorCode, ValidationError};
-use crate::fields::{flat_map, host, invalid, token, uuid_field, Fields};
+use crate::error::ValidationError;
+use crate::fields::{flat_map, host, invalid, json_object, token, uuid_field, Fields};
 use crate::version;
 
 /// Largest accepted body; larger ones get 413 before any parsing.
@@ -85,20 +85,7 @@ pub struct HeartbeatRequest {
 impl HeartbeatRequest {
     /// Parses and validates a body. Every failure names its field and a stable code.
     pub fn parse(body: &[u8]) -> Result<Self, ValidationError> {
-        let value: Value = serde_json::from_slice(body).map_err(|e| {
-            ValidationError::new(
-                ErrorCode::InvalidJson,
-                None,
-                format!("body is not valid JSON: {e}"),
-            )
-        })?;
-        let Value::Object(map) = value else {
-            return Err(ValidationError::new(
-                ErrorCode::InvalidBody,
-                None,
-                "body must be a JSON object",
-            ));
-        };
+        let map = json_object(body)?;
         Self::from_map(&map)
     }
 
@@ -182,6 +169,7 @@ impl HeartbeatRequest {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::error::ErrorCode;
     use serde_json::json;
 
     fn parse(v: Value) -> Result<HeartbeatRequest, ValidationError> {

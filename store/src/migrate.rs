@@ -43,6 +43,14 @@ pub const CLICKHOUSE: &[Migration] = &[
 /// Serialises concurrent `migrate` runs (several services start at once).
 const PG_LOCK_KEY: i64 = 0x7074_6d69_6772; // "ptmigr"
 
+/// The services' `migrate` command for PostgreSQL: connect, apply what is missing, log.
+pub async fn postgres_command(database_url: &str) -> anyhow::Result<()> {
+    let pool = crate::postgres::connect(database_url, 1).await?;
+    let applied = postgres(&pool).await?;
+    tracing::info!(applied, "postgres migrations up to date");
+    Ok(())
+}
+
 /// Applies the PostgreSQL migrations that are missing; returns how many were applied.
 pub async fn postgres(pool: &PgPool) -> anyhow::Result<usize> {
     let mut conn = pool.acquire().await?;
