@@ -23,7 +23,7 @@ pub fn event_time(plugin_time: Option<DateTime<Utc>>, received_at: DateTime<Utc>
     }
 }
 
-/// Tumbling window sizes, with the ClickHouse table each one is kept in.
+/// Tumbling window sizes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Window {
     OneMinute,
@@ -33,13 +33,6 @@ pub enum Window {
 }
 
 impl Window {
-    pub const ALL: [Window; 4] = [
-        Window::OneMinute,
-        Window::FiveMinutes,
-        Window::OneHour,
-        Window::Day,
-    ];
-
     pub fn seconds(self) -> i64 {
         match self {
             Window::OneMinute => 60,
@@ -56,15 +49,6 @@ impl Window {
             Window::FiveMinutes => "5m",
             Window::OneHour => "1h",
             Window::Day => "1d",
-        }
-    }
-
-    pub fn table(self) -> &'static str {
-        match self {
-            Window::OneMinute => "error_rate_1m",
-            Window::FiveMinutes => "error_rate_5m",
-            Window::OneHour => "error_rate_1h",
-            Window::Day => "daily_health",
         }
     }
 
