@@ -101,6 +101,7 @@ pub async fn run(settings: Settings) -> anyhow::Result<()> {
             _ = stop.wait_for(|s| *s) => break,
             r = collect_batch(&consumer, settings.batch_max_records, settings.batch_max_wait()) => r,
         };
+        let records = without_replayed_copies(records);
         if records.is_empty() {
             continue;
         }
@@ -137,6 +138,22 @@ async fn collect_batch(consumer: &StreamConsumer, max: usize, max_wait: Duration
         }
     }
     records
+}
+
+/// A partition rewound mid-batch (handed back in a rebalance) delivers some offsets
+/// twice in one batch. Keeps the last copy of each (topic, partition, offset), in
+/// order: the raw tables would collapse copies anyway, but PostgreSQL's watermark only
+/// filters offsets applied by *earlier* batches, and the window sums expect a rewound
+/// partition to replay from the rewind point.
+fn without_replayed_copies(records: Vec<Record>) -> Vec<Record> {
+    let mut seen = std::collections::HashSet::new();
+    let mut kept: Vec<Record> = records
+        .into_iter()
+        .rev()
+        .filter(|r| seen.insert((r.topic.clone(), r.partition, r.offset)))
+        .collect();
+    kept.reverse();
+    kept
 }
 
 fn owned(m: &rdkafka::message::BorrowedMessage<'_>) -> Record {
@@ -386,6 +403,23 @@ impl Pipeline {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_rewound_partition_keeps_only_the_last_copy_of_each_offset() {
+        let r = |offset| Record {
+            topic: "t".into(),
+            partition: 0,
+            offset,
+            key: None,
+            payload: Vec::new(),
+        };
+        let batch = vec![r(10), r(11), r(12), r(9), r(10), r(11), r(12), r(13)];
+        let offsets: Vec<i64> = without_replayed_copies(batch)
+            .iter()
+            .map(|r| r.offset)
+            .collect();
+        assert_eq!(offsets, [9, 10, 11, 12, 13]);
+    }
 
     #[test]
     fn next_offsets_are_one_past_each_partitions_last_record() {

@@ -216,3 +216,41 @@ async fn the_event_endpoint_stores_a_retried_batch_once() {
         tokio::time::sleep(Duration::from_millis(300)).await;
     }
 }
+
+#[tokio::test]
+async fn retention_drops_only_partitions_past_their_table_retention() {
+    let env = TestEnv::connect().await;
+    let installation = Uuid::new_v4();
+    // A minute window from 2020 and one from today, in the 7-day minute table.
+    for day in [
+        "2020-01-15 10:00:00",
+        &Utc::now().format("%Y-%m-%d 00:00:00").to_string(),
+    ] {
+        env.clickhouse
+            .query(
+                "INSERT INTO error_rate_1m_parts VALUES (toUUID(?), toDateTime(?), toUUID(?), 0, 'custom', '1.0.0', 0, 1, 10, 0, 0, 1)",
+            )
+            .bind(installation.to_string())
+            .bind(day)
+            .bind(Uuid::nil().to_string())
+            .execute()
+            .await
+            .expect("insert");
+    }
+    let tables = [aggregator::retention::TableRetention {
+        table: "error_rate_1m_parts",
+        days: 7,
+    }];
+    let dropped = aggregator::retention::apply(&env.clickhouse, &tables, Utc::now().date_naive())
+        .await
+        .expect("retention");
+    assert!(dropped >= 1, "nothing dropped");
+    let left: Vec<String> = env
+        .clickhouse
+        .query("SELECT toString(toDate(window_start)) FROM error_rate_1m_parts WHERE installation_id = toUUID(?)")
+        .bind(installation.to_string())
+        .fetch_all()
+        .await
+        .expect("rows");
+    assert_eq!(left, vec![Utc::now().format("%Y-%m-%d").to_string()]);
+}
