@@ -251,21 +251,6 @@ impl Pipeline {
         }
         let ch = self.clickhouse.clone();
         let (heartbeats, events) = (&batch.heartbeats, &batch.events);
-        let heartbeat_rows: Vec<_> = heartbeats
-            .iter()
-            .map(sink::clickhouse::HeartbeatRow::from)
-            .collect();
-        let event_rows: Vec<_> = events
-            .iter()
-            .map(sink::clickhouse::EventRow::from)
-            .collect();
-        let raw = || async {
-            sink::clickhouse::insert(&ch, "heartbeats", &heartbeat_rows).await?;
-            sink::clickhouse::insert(&ch, "events", &event_rows).await
-        };
-        if self.retry("clickhouse", raw).await.is_none() {
-            return false;
-        }
         let Some(repeated) = self
             .retry("clickhouse", || {
                 sink::clickhouse::repeated_events(&ch, events)
@@ -281,27 +266,32 @@ impl Pipeline {
                 .with_label_values(&[window])
                 .inc_by(*late);
         }
-        let parts = &folded.parts;
-        if !parts.is_empty()
-            && self
-                .retry("clickhouse_windows", || sink::windows::write(&ch, parts))
-                .await
-                .is_none()
-        {
-            return false;
-        }
+        let heartbeat_rows: Vec<_> = heartbeats
+            .iter()
+            .map(sink::clickhouse::HeartbeatRow::from)
+            .collect();
+        let event_rows: Vec<_> = events
+            .iter()
+            .map(sink::clickhouse::EventRow::from)
+            .collect();
         let next = next_offsets(records);
-        let pool = self.pool.clone();
-        let (heartbeat_topic, event_topic) =
-            (self.heartbeat_topic.clone(), self.event_topic.clone());
-        let Some(applied) = self
-            .retry("postgres", || {
-                let topics = (heartbeat_topic.as_str(), event_topic.as_str());
-                sink::postgres::apply(&pool, topics, heartbeats, events, &next)
-            })
-            .await
-        else {
-            return false;
+        let topics = (self.heartbeat_topic.as_str(), self.event_topic.as_str());
+
+        // The three sinks are independent and each write is idempotent, so they run at
+        // once; the batch is committed only when all three acknowledged.
+        let raw = self.retry("clickhouse", || async {
+            sink::clickhouse::insert(&ch, "heartbeats", &heartbeat_rows).await?;
+            sink::clickhouse::insert(&ch, "events", &event_rows).await
+        });
+        let windows = self.retry("clickhouse_windows", || {
+            sink::windows::write(&ch, &folded.parts)
+        });
+        let postgres = self.retry("postgres", || {
+            sink::postgres::apply(&self.pool, topics, heartbeats, events, &next)
+        });
+        let (raw, windows, applied) = tokio::join!(raw, windows, postgres);
+        let (Some(()), Some(()), Some(applied)) = (raw, windows, applied) else {
+            return false; // stopping mid-batch: not committed, so replayed on restart
         };
         let m = &self.metrics;
         m.batch_size.observe(records.len() as f64);

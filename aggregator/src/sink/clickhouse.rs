@@ -146,14 +146,16 @@ impl From<&DecodedEvent> for EventRow {
 }
 
 #[derive(Row, serde::Deserialize)]
-struct FirstCopy {
+struct StoredCopy {
+    installation_id: String,
     event_id: String,
     kafka_offset: u64,
 }
 
-/// Error events of the batch that are later copies of an event id already stored at
-/// a lower offset (a plugin retrying a POST). Called after the batch's raw rows are
-/// written, so the batch's own copies are part of the answer.
+/// Error events of the batch that are later copies of an event id (a plugin retrying a
+/// POST): an event counts only at its first offset, whether that first copy was stored
+/// by an earlier batch or sits earlier in this one. Runs before the batch's raw rows
+/// are written (a replayed batch finds its own copies at the same offsets: they count).
 pub async fn repeated_events(
     client: &Client,
     events: &[DecodedEvent],
@@ -165,6 +167,13 @@ pub async fn repeated_events(
     if errors.is_empty() {
         return Ok(HashSet::new());
     }
+    let mut first: HashMap<(Uuid, Uuid), i64> = HashMap::new();
+    for e in &errors {
+        let at = first
+            .entry((e.envelope.installation_id, e.envelope.event_id))
+            .or_insert(e.offset);
+        *at = (*at).min(e.offset);
+    }
     let list = |f: &dyn Fn(&DecodedEvent) -> Uuid| {
         errors
             .iter()
@@ -173,25 +182,31 @@ pub async fn repeated_events(
             .join(",")
     };
     let sql = format!(
-        "SELECT toString(event_id), kafka_offset FROM events FINAL \
+        "SELECT toString(installation_id), toString(event_id), kafka_offset FROM events FINAL \
          WHERE installation_id IN (SELECT toUUID(arrayJoin([{}]))) AND event_id IN (SELECT toUUID(arrayJoin([{}])))",
         list(&|e| e.envelope.installation_id),
         list(&|e| e.envelope.event_id)
     );
-    let first: HashMap<String, u64> = client
+    let stored: Vec<StoredCopy> = client
         .query(&sql)
         .with_option("max_query_size", "4194304")
-        .fetch_all::<FirstCopy>()
-        .await?
-        .into_iter()
-        .map(|r| (r.event_id, r.kafka_offset))
-        .collect();
+        .fetch_all()
+        .await?;
+    for c in stored {
+        let (Ok(installation), Ok(event)) = (
+            c.installation_id.parse::<Uuid>(),
+            c.event_id.parse::<Uuid>(),
+        ) else {
+            continue;
+        };
+        if let Some(at) = first.get_mut(&(installation, event)) {
+            *at = (*at).min(c.kafka_offset.min(i64::MAX as u64) as i64);
+        }
+    }
     Ok(errors
         .iter()
         .filter(|e| {
-            first
-                .get(&e.envelope.event_id.to_string())
-                .is_some_and(|o| *o != e.offset.max(0) as u64)
+            first.get(&(e.envelope.installation_id, e.envelope.event_id)) != Some(&e.offset)
         })
         .map(|e| (e.envelope.event_id, e.offset))
         .collect())
