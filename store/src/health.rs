@@ -29,10 +29,19 @@ pub async fn plugin_health(
 ) -> clickhouse::error::Result<Vec<DailyHealth>> {
     client
         .query(
-            "SELECT toString(day) AS day, heartbeats, expected_heartbeats, uptime_share, requests, errors, \
-             error_events, error_rate, versions_seen, last_version \
-             FROM daily_health \
-             WHERE installation_id = toUUID(?) AND day > toDate(now(), 'UTC') - ? \
+            // The daily_health view's aggregation, with the installation filter inside:
+            // ClickHouse 18.16 does not push a WHERE into the view's GROUP BY.
+            "SELECT toString(day) AS day, hb AS heartbeats, expected AS expected_heartbeats, \
+                    length(hours_all) / 24. AS uptime_share, req AS requests, err AS errors, ev AS error_events, \
+                    if(req > 0, least(100., 100. * err / req), 0.) AS error_rate, \
+                    arraySort(versions_all) AS versions_seen, version_last AS last_version \
+             FROM (SELECT day, sum(heartbeats) AS hb, max(expected_heartbeats) AS expected, \
+                          groupUniqArrayArray(hours) AS hours_all, sum(requests) AS req, sum(errors) AS err, \
+                          sum(error_events) AS ev, groupUniqArrayArray(versions_seen) AS versions_all, \
+                          argMax(last_version, version_rank) AS version_last \
+                   FROM daily_health_parts FINAL \
+                   WHERE installation_id = toUUID(?) AND day > toDate(now(), 'UTC') - ? \
+                   GROUP BY day) \
              ORDER BY day",
         )
         .bind(installation.to_string())
@@ -50,7 +59,7 @@ pub async fn error_rate(
 ) -> clickhouse::error::Result<f64> {
     let (errors, requests): (f64, u64) = client
         .query(
-            "SELECT sum(errors), sum(requests) FROM error_rate_1h \
+            "SELECT sum(errors), sum(requests) FROM error_rate_1h_parts FINAL \
              WHERE installation_id = toUUID(?) AND window_start >= toStartOfHour(now()) - ?",
         )
         .bind(installation.to_string())
