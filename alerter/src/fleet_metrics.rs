@@ -12,14 +12,21 @@ pub struct FleetGauges {
     installations: IntGaugeVec,
     outdated_percentage: Gauge,
     error_rate_avg: Gauge,
+    high_error_installations: prometheus::IntGauge,
 }
+
+/// Error rate (percent) above which an installation counts as high-error in
+/// `plugin_high_error_installations` (PluginHighErrorRate pages on more than 5).
+const HIGH_ERROR_RATE: f64 = 5.0;
 
 impl FleetGauges {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
+        // The seed's `plugin_installations_total` is recorded from this by a Prometheus
+        // rule: a gauge must not end in _total (promtool check metrics).
         let installations = IntGaugeVec::new(
             Opts::new(
-                "plugin_installations_total",
+                "plugin_installations",
                 "Installations known, not uninstalled, by CMS.",
             ),
             &["cms"],
@@ -32,6 +39,11 @@ impl FleetGauges {
             "plugin_error_rate_avg",
             "Average error rate of installations (not uninstalled), in percent of requests.",
         )?;
+        let high_error_installations = prometheus::IntGauge::new(
+            "plugin_high_error_installations",
+            "Installations (not uninstalled) whose last hourly error rate is above 5 percent.",
+        )?;
+        registry.register(Box::new(high_error_installations.clone()))?;
         registry.register(Box::new(installations.clone()))?;
         registry.register(Box::new(outdated_percentage.clone()))?;
         registry.register(Box::new(error_rate_avg.clone()))?;
@@ -40,6 +52,7 @@ impl FleetGauges {
             installations,
             outdated_percentage,
             error_rate_avg,
+            high_error_installations,
         })
     }
 
@@ -49,11 +62,13 @@ impl FleetGauges {
         )
         .fetch_all(pool)
         .await?;
-        let (outdated, error_rate): (f64, f64) = sqlx::query_as(
+        let (outdated, error_rate, high_error): (f64, f64, i64) = sqlx::query_as(
             "SELECT COALESCE(100.0 * avg((status = 'outdated')::int), 0)::float8,
-                    COALESCE(avg(error_rate), 0)::float8
+                    COALESCE(avg(error_rate), 0)::float8,
+                    count(*) FILTER (WHERE error_rate > $1)
              FROM plugin_installations WHERE status <> 'uninstalled'",
         )
+        .bind(HIGH_ERROR_RATE)
         .fetch_one(pool)
         .await?;
         self.installations.reset();
@@ -62,6 +77,7 @@ impl FleetGauges {
         }
         self.outdated_percentage.set(outdated);
         self.error_rate_avg.set(error_rate);
+        self.high_error_installations.set(high_error);
         Ok(())
     }
 }

@@ -388,7 +388,7 @@ async fn the_alerter_publishes_the_seeds_fleet_gauges() {
             .expect("text");
         let magento = text
             .lines()
-            .find(|l| l.starts_with("plugin_installations_total{cms=\"magento\"}"))
+            .find(|l| l.starts_with("plugin_installations{cms=\"magento\"}"))
             .and_then(|l| l.rsplit(' ').next()?.parse::<f64>().ok());
         if magento.is_some_and(|n| n >= 1.0) {
             assert!(text.contains("plugin_outdated_percentage"), "{text}");
