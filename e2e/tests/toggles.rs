@@ -273,12 +273,13 @@ async fn the_answer_carries_upgrade_advice_from_the_registry() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let installation = Uuid::new_v4();
-    // A CMS line of its own, so other tests' releases do not interfere.
-    let tag = Uuid::new_v4().as_u128() % 100_000;
+    // A release line of its own, newer than any an earlier run left in a persistent dev
+    // database (its major is the current time), so this run's releases are the newest.
+    let tag = Utc::now().timestamp();
     let (old, fix, latest) = (
-        format!("7.{tag}.0"),
-        format!("7.{tag}.1"),
-        format!("7.{tag}.2"),
+        format!("{tag}.0.0"),
+        format!("{tag}.0.1"),
+        format!("{tag}.0.2"),
     );
     let actor = Actor::new("ops:erin");
     for (version, security_fix) in [(&old, false), (&fix, true), (&latest, false)] {
