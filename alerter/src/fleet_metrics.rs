@@ -15,10 +15,6 @@ pub struct FleetGauges {
     high_error_installations: prometheus::IntGauge,
 }
 
-/// Error rate (percent) above which an installation counts as high-error in
-/// `plugin_high_error_installations` (PluginHighErrorRate pages on more than 5).
-const HIGH_ERROR_RATE: f64 = 5.0;
-
 impl FleetGauges {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
@@ -68,7 +64,7 @@ impl FleetGauges {
                     count(*) FILTER (WHERE error_rate > $1)
              FROM plugin_installations WHERE status <> 'uninstalled'",
         )
-        .bind(HIGH_ERROR_RATE)
+        .bind(policy::FAILING_ERROR_RATE_PERCENT)
         .fetch_one(pool)
         .await?;
         self.installations.reset();

@@ -28,7 +28,7 @@ pub struct StatusSettings {
     #[arg(long, env = "ALERTER_HEARTBEAT_INTERVAL_SECS", default_value_t = 3600)]
     pub heartbeat_interval_secs: i32,
     /// Error rate (percent of requests, last hour) above which an installation is in error.
-    #[arg(long, env = "ALERTER_ERROR_RATE_THRESHOLD", default_value_t = 5.0)]
+    #[arg(long, env = "ALERTER_ERROR_RATE_THRESHOLD", default_value_t = policy::FAILING_ERROR_RATE_PERCENT)]
     pub error_rate_threshold: f64,
 }
 

@@ -5,6 +5,11 @@ pub mod advice;
 pub mod signed;
 pub mod toggles;
 
+/// Errors per 100 requests above which an installation is failing: its status is
+/// `error`, it counts in `plugin_high_error_installations`, and its upgrade advice is
+/// raised one priority step (exposure).
+pub const FAILING_ERROR_RATE_PERCENT: f64 = 5.0;
+
 /// What the rules need to know about one installation, from its heartbeat or the registry.
 #[derive(Debug, Clone, PartialEq)]
 pub struct InstallationFacts {

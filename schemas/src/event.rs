@@ -10,7 +10,7 @@ use uuid::Uuid;
 
 use crate::error::ValidationError;
 use crate::fields::{flat_map, host, invalid, json_object, uuid_field, wrong_type, Fields};
-use crate::heartbeat::KNOWN_CMS;
+use crate::heartbeat::known_cms;
 
 /// Events per request at most; a plugin flushing a bigger backlog sends several.
 pub const MAX_EVENTS_PER_BATCH: usize = 100;
@@ -141,13 +141,7 @@ impl EventRequest {
             let names: Vec<&str> = EventType::ALL.iter().map(|t| t.as_str()).collect();
             invalid("type", format!("type must be one of {}", names.join(", ")))
         })?;
-        let cms = f.required_str("cms", 32)?.to_ascii_lowercase();
-        if !KNOWN_CMS.contains(&cms.as_str()) {
-            return Err(invalid(
-                "cms",
-                format!("cms must be one of {}", KNOWN_CMS.join(", ")),
-            ));
-        }
+        let cms = known_cms(f.required_str("cms", 32)?)?;
         let installation_id = uuid_field(&f, "installation_id")?;
         let occurred_at = f
             .opt_str(&["occurred_at"], 64)?

@@ -29,6 +29,19 @@ pub const KNOWN_CMS: &[&str] = &[
     "noncms",
     "custom",
 ];
+/// A CMS name as sent (any case) → its canonical lowercase form, or `invalid_value`.
+pub fn known_cms(raw: &str) -> Result<String, ValidationError> {
+    let cms = raw.trim().to_ascii_lowercase();
+    if KNOWN_CMS.contains(&cms.as_str()) {
+        Ok(cms)
+    } else {
+        Err(invalid(
+            "cms",
+            format!("cms must be one of {}", KNOWN_CMS.join(", ")),
+        ))
+    }
+}
+
 pub const ENVIRONMENTS: &[&str] = &["production", "staging", "development", "test"];
 
 const MAX_VERSION_LEN: usize = 64;
@@ -94,13 +107,7 @@ impl HeartbeatRequest {
         let merchant_id = uuid_field(&f, "merchant_id")?;
         let installation_id = uuid_field(&f, "installation_id")?;
 
-        let cms = f.required_str("cms", 32)?.to_ascii_lowercase();
-        if !KNOWN_CMS.contains(&cms.as_str()) {
-            return Err(invalid(
-                "cms",
-                format!("cms must be one of {}", KNOWN_CMS.join(", ")),
-            ));
-        }
+        let cms = known_cms(f.required_str("cms", 32)?)?;
         let plugin_version = f
             .required_str("plugin_version", MAX_VERSION_LEN)?
             .to_owned();

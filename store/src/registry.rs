@@ -52,7 +52,7 @@ fn channel_name(c: Channel) -> &'static str {
 
 /// Publishes a release. Unparsable versions are refused here (never stored).
 pub async fn publish(pool: &PgPool, r: &NewRelease, actor: &Actor) -> Result<Uuid, RegistryError> {
-    if !schemas::heartbeat::KNOWN_CMS.contains(&r.cms.as_str()) {
+    if !schemas::heartbeat::known_cms(&r.cms).is_ok_and(|c| c == r.cms) {
         return Err(RegistryError::UnknownCms);
     }
     let version_key = key(&r.version)?;

@@ -100,12 +100,6 @@ pub struct Parts {
     pub days: Vec<DayPartRow>,
 }
 
-impl Parts {
-    pub fn is_empty(&self) -> bool {
-        self.windows.iter().all(Vec::is_empty) && self.codes.is_empty() && self.days.is_empty()
-    }
-}
-
 /// The segments in progress of every partition this instance reads.
 #[derive(Debug)]
 pub struct Accumulator {

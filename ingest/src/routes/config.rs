@@ -62,20 +62,7 @@ pub async fn poll(
                 "installation_id must be a UUID",
             )
         })?;
-    let cms = param(&q, "cms", 32, true)?
-        .unwrap_or_default()
-        .to_ascii_lowercase();
-    if !schemas::heartbeat::KNOWN_CMS.contains(&cms.as_str()) {
-        return Err(ValidationError::new(
-            ErrorCode::InvalidValue,
-            Some("cms"),
-            format!(
-                "cms must be one of {}",
-                schemas::heartbeat::KNOWN_CMS.join(", ")
-            ),
-        )
-        .into());
-    }
+    let cms = schemas::heartbeat::known_cms(param(&q, "cms", 32, true)?.unwrap_or_default())?;
     let facts = InstallationFacts {
         installation_id,
         merchant_id: merchant.merchant_id,

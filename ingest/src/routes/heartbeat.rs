@@ -36,10 +36,6 @@ pub struct HeartbeatAccepted {
     pub next_heartbeat_in_secs: u64,
 }
 
-/// An installation above this error rate (percent) is "exposed": its advice is raised
-/// one priority step.
-const FAILING_ERROR_RATE: f64 = 5.0;
-
 pub async fn accept(
     State(state): State<Arc<AppState>>,
     headers: HeaderMap,
@@ -85,7 +81,7 @@ async fn handle(
         runtime_version: heartbeat.runtime_version.clone(),
         cms_version: heartbeat.cms_version.clone(),
     };
-    let failing = heartbeat.error_rate_percent() > FAILING_ERROR_RATE;
+    let failing = heartbeat.error_rate_percent() > policy::FAILING_ERROR_RATE_PERCENT;
     let envelope = HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat);
     // Serialising our own validated struct cannot fail; map it anyway rather than panic.
     let payload = serde_json::to_vec(&envelope).map_err(|_| IngestError::BodyUnreadable)?;
