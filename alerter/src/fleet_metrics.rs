@@ -13,7 +13,13 @@ pub struct FleetGauges {
     outdated_percentage: Gauge,
     error_rate_avg: Gauge,
     high_error_installations: prometheus::IntGauge,
+    by_status: IntGaugeVec,
+    by_version: IntGaugeVec,
 }
+
+/// Versions exported per scrape: enough for every live release line, never one series
+/// per installation.
+const TOP_VERSIONS: usize = 50;
 
 impl FleetGauges {
     pub fn new() -> prometheus::Result<Self> {
@@ -29,7 +35,7 @@ impl FleetGauges {
         )?;
         let outdated_percentage = Gauge::new(
             "plugin_outdated_percentage",
-            "Share of installations (not uninstalled) whose status is outdated, in percent.",
+            "Share of installations (not uninstalled) behind the latest release, in percent.",
         )?;
         let error_rate_avg = Gauge::new(
             "plugin_error_rate_avg",
@@ -39,6 +45,22 @@ impl FleetGauges {
             "plugin_high_error_installations",
             "Installations (not uninstalled) whose last hourly error rate is above 5 percent.",
         )?;
+        let by_status = IntGaugeVec::new(
+            Opts::new(
+                "plugin_installations_by_status",
+                "Installations (not uninstalled) by status.",
+            ),
+            &["status"],
+        )?;
+        let by_version = IntGaugeVec::new(
+            Opts::new(
+                "plugin_installations_by_version",
+                "Installations (not uninstalled) of the 50 most-installed plugin versions.",
+            ),
+            &["cms", "version"],
+        )?;
+        registry.register(Box::new(by_status.clone()))?;
+        registry.register(Box::new(by_version.clone()))?;
         registry.register(Box::new(high_error_installations.clone()))?;
         registry.register(Box::new(installations.clone()))?;
         registry.register(Box::new(outdated_percentage.clone()))?;
@@ -49,31 +71,34 @@ impl FleetGauges {
             outdated_percentage,
             error_rate_avg,
             high_error_installations,
+            by_status,
+            by_version,
         })
     }
 
     async fn refresh(&self, pool: &PgPool) -> sqlx::Result<()> {
-        let by_cms: Vec<(String, i64)> = sqlx::query_as(
-            "SELECT cms, count(*) FROM plugin_installations WHERE status <> 'uninstalled' GROUP BY cms",
-        )
-        .fetch_all(pool)
-        .await?;
-        let (outdated, error_rate, high_error): (f64, f64, i64) = sqlx::query_as(
-            "SELECT COALESCE(100.0 * avg((status = 'outdated')::int), 0)::float8,
-                    COALESCE(avg(error_rate), 0)::float8,
-                    count(*) FILTER (WHERE error_rate > $1)
-             FROM plugin_installations WHERE status <> 'uninstalled'",
-        )
-        .bind(policy::FAILING_ERROR_RATE_PERCENT)
-        .fetch_one(pool)
-        .await?;
+        // The same summary the Ops overview shows, so a page and a dashboard agree.
+        let fleet = store::installations::fleet_summary(pool).await?;
         self.installations.reset();
-        for (cms, n) in by_cms {
-            self.installations.with_label_values(&[&cms]).set(n);
+        for c in &fleet.by_cms {
+            self.installations
+                .with_label_values(&[&c.cms])
+                .set(c.installations);
         }
-        self.outdated_percentage.set(outdated);
-        self.error_rate_avg.set(error_rate);
-        self.high_error_installations.set(high_error);
+        self.by_status.reset();
+        for (status, n) in &fleet.by_status {
+            self.by_status.with_label_values(&[status]).set(*n);
+        }
+        // Bounded: the most-installed versions only (adoption is sorted by count).
+        self.by_version.reset();
+        for v in fleet.version_adoption.iter().take(TOP_VERSIONS) {
+            self.by_version
+                .with_label_values(&[&v.cms, &v.plugin_version])
+                .set(v.installations);
+        }
+        self.outdated_percentage.set(fleet.outdated_percentage);
+        self.error_rate_avg.set(fleet.error_rate_avg);
+        self.high_error_installations.set(fleet.high_error_rate);
         Ok(())
     }
 }

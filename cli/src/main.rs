@@ -43,6 +43,9 @@ enum Command {
     /// Ops toggles: set (with a blast-radius dry run) and revoke.
     #[command(subcommand)]
     Toggle(ops::ToggleCommand),
+    /// Ops agents (the first admin; the rest through the Ops API).
+    #[command(subcommand)]
+    Agent(ops::AgentCommand),
 }
 
 #[derive(Subcommand)]
@@ -116,6 +119,7 @@ async fn main() -> anyhow::Result<()> {
         Command::Simulate(args) => simulate::run(&pool, args).await?,
         Command::Version(cmd) => ops::version(&pool, cmd).await?,
         Command::Toggle(cmd) => ops::toggle(&pool, cmd).await?,
+        Command::Agent(cmd) => ops::agent(&pool, cmd).await?,
         Command::Probe(args) => {
             let ch = &cli.clickhouse;
             let client = store::clickhouse::client(

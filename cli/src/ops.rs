@@ -1,4 +1,4 @@
-//! `ptctl version …` and `ptctl toggle …`: the registry and toggles from a terminal,
+//! `ptctl version …`, `ptctl toggle …` and `ptctl agent …`: the registry and toggles from a terminal,
 //! through the same audited library functions the Ops API uses. The actor recorded in
 //! the audit log is `cli:<$USER>`.
 
@@ -213,6 +213,43 @@ pub async fn toggle(pool: &PgPool, cmd: ToggleCommand) -> anyhow::Result<()> {
         ToggleCommand::Revoke { id, reason } => {
             store::toggles::revoke(pool, id, &reason, &actor()).await?;
             println!("revoked {id}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Subcommand)]
+pub enum AgentCommand {
+    /// Create an ops agent; prints its token once (stored only as a hash).
+    Create {
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+    },
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Viewer,
+    Operator,
+    Admin,
+}
+
+pub async fn agent(pool: &PgPool, cmd: AgentCommand) -> anyhow::Result<()> {
+    match cmd {
+        AgentCommand::Create { name, role } => {
+            let role = match role {
+                RoleArg::Viewer => store::agents::Role::Viewer,
+                RoleArg::Operator => store::agents::Role::Operator,
+                RoleArg::Admin => store::agents::Role::Admin,
+            };
+            let (agent, token) = store::agents::create(pool, &name, role, &actor()).await?;
+            eprintln!(
+                "agent {} ({}) created; its token, shown once:",
+                agent.name, agent.role
+            );
+            println!("{token}");
         }
     }
     Ok(())

@@ -16,6 +16,7 @@ use uuid::Uuid;
 
 pub struct TestEnv {
     pub ingest_url: String,
+    pub api_url: String,
     pub pool: PgPool,
     pub clickhouse: clickhouse::Client,
     pub http: reqwest::Client,
@@ -43,6 +44,21 @@ impl Reply {
     }
 }
 
+/// An Ops API response.
+#[derive(Debug)]
+pub struct ApiReply {
+    pub status: StatusCode,
+    pub body: Value,
+    pub content_type: String,
+}
+
+impl ApiReply {
+    /// The problem's stable code ("" when the response is not a problem).
+    pub fn code(&self) -> &str {
+        self.body["code"].as_str().unwrap_or("")
+    }
+}
+
 /// A toggle as a test sets it.
 pub fn toggle(
     key: &str,
@@ -67,6 +83,7 @@ fn env_or(name: &str, default: &str) -> String {
 impl TestEnv {
     pub async fn connect() -> Self {
         let ingest_url = env_or("INGEST_URL", "http://127.0.0.1:8080");
+        let api_url = env_or("API_URL", "http://127.0.0.1:8081");
         let database_url = env_or(
             "DATABASE_URL",
             "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
@@ -97,6 +114,7 @@ impl TestEnv {
             .to_path_buf();
         Self {
             ingest_url,
+            api_url,
             pool,
             clickhouse,
             http,
@@ -115,6 +133,47 @@ impl TestEnv {
             id,
             key_id: key.id,
             key: key.secret,
+        }
+    }
+
+    /// An ops agent with `role`, created for one test; returns its token.
+    pub async fn agent(&self, role: store::agents::Role) -> String {
+        let name = format!("e2e-{}-{}", role.as_str(), Uuid::new_v4().simple());
+        let (_, token) =
+            store::agents::create(&self.pool, &name, role, &store::audit::Actor::new("e2e"))
+                .await
+                .expect("create agent");
+        token
+    }
+
+    /// Calls the Ops API; `body` is sent as JSON.
+    pub async fn api(
+        &self,
+        token: Option<&str>,
+        method: reqwest::Method,
+        path: &str,
+        body: Option<&Value>,
+    ) -> ApiReply {
+        let mut request = self.http.request(method, format!("{}{path}", self.api_url));
+        if let Some(t) = token {
+            request = request.bearer_auth(t);
+        }
+        if let Some(b) = body {
+            request = request.json(b);
+        }
+        let response = request.send().await.expect("api answered");
+        let status = response.status();
+        let content_type = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        let bytes = response.bytes().await.expect("body");
+        ApiReply {
+            status,
+            body: serde_json::from_slice(&bytes).unwrap_or(Value::Null),
+            content_type,
         }
     }
 

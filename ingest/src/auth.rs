@@ -1,8 +1,9 @@
 //! Resolves `Authorization: Bearer <key>` to a merchant, with a short-lived cache so a
 //! heartbeat does not cost a PostgreSQL round trip.
 //!
-//! The cache is keyed by the key's SHA-256, never by the key itself. Revocation takes
-//! effect within the TTL. When PostgreSQL is down, a key seen active before keeps
+//! The cache is keyed by the key's SHA-256, never by the key itself. A revocation is
+//! announced by PostgreSQL (LISTEN `api_keys`) and drops that entry at once; the TTL
+//! bounds how long a missed announcement could matter. When PostgreSQL is down, a key seen active before keeps
 //! working from the (expired) cache: refusing every plugin because of our outage would
 //! lose data; an unknown key is refused with 503 so the plugin retries later.
 
@@ -36,19 +37,39 @@ pub struct Authenticator {
     cache: RwLock<HashMap<[u8; 32], (KeyStatus, Instant)>>,
 }
 
+const CHANNEL: &str = "api_keys";
+
 impl Authenticator {
-    pub fn new(pool: PgPool, ttl: Duration, retry_after_secs: u64) -> Self {
-        Self {
-            pool,
+    /// An authenticator that forgets a key as soon as PostgreSQL announces its revocation.
+    pub fn start(pool: PgPool, ttl: Duration, retry_after_secs: u64) -> std::sync::Arc<Self> {
+        let auth = std::sync::Arc::new(Self {
+            pool: pool.clone(),
             ttl,
             retry_after_secs,
             cache: RwLock::new(HashMap::new()),
-        }
+        });
+        let listening = auth.clone();
+        tokio::spawn(crate::listen::follow(pool, CHANNEL, ttl, move |payload| {
+            if let Some(digest) =
+                payload.and_then(|p| <[u8; 32]>::try_from(hex::decode(p).ok()?).ok())
+            {
+                listening.forget(&digest);
+            }
+            std::future::ready(())
+        }));
+        auth
+    }
+
+    fn forget(&self, digest: &[u8; 32]) {
+        self.cache
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .remove(digest);
     }
 
     pub async fn authenticate(&self, headers: &HeaderMap) -> Result<Merchant, IngestError> {
         let secret = bearer(headers).ok_or(IngestError::MissingApiKey)?;
-        let digest = api_keys::hash(secret);
+        let digest = store::secret::hash(secret);
         let cached = self.cached(&digest);
         let status = match cached {
             Some((status, fresh)) if fresh => status,

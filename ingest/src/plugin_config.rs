@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use policy::advice::Release;
 use policy::toggles::Toggle;
-use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 
 const CHANNEL: &str = "plugin_config";
@@ -69,29 +68,10 @@ impl PluginConfigCache {
 }
 
 async fn keep_fresh(pool: PgPool, cache: Arc<PluginConfigCache>) {
-    let mut backoff = Duration::from_millis(200);
-    loop {
-        match PgListener::connect_with(&pool).await {
-            Ok(mut listener) => match listener.listen(CHANNEL).await {
-                Ok(()) => {
-                    backoff = Duration::from_millis(200);
-                    // Changes made while we were not listening.
-                    cache.reload(&pool).await;
-                    loop {
-                        match tokio::time::timeout(SAFETY_RELOAD, listener.recv()).await {
-                            Ok(Ok(_)) | Err(_) => cache.reload(&pool).await,
-                            Ok(Err(e)) => {
-                                tracing::warn!(error = %e, "plugin config listener lost");
-                                break;
-                            }
-                        }
-                    }
-                }
-                Err(e) => tracing::warn!(error = %e, "cannot LISTEN for plugin config changes"),
-            },
-            Err(e) => tracing::warn!(error = %e, "cannot connect the plugin config listener"),
-        }
-        tokio::time::sleep(backoff).await;
-        backoff = (backoff * 2).min(Duration::from_secs(10));
-    }
+    // Every notification and every quiet period reloads (a lost notification must not
+    // leave a stale toggle for long).
+    crate::listen::follow(pool.clone(), CHANNEL, SAFETY_RELOAD, |_| {
+        cache.reload(&pool)
+    })
+    .await
 }

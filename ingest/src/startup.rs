@@ -22,7 +22,7 @@ pub struct Topics {
 
 /// What every handler shares.
 pub struct AppState {
-    pub auth: Authenticator,
+    pub auth: Arc<Authenticator>,
     pub plugin_config: Arc<PluginConfigCache>,
     pub signer: ToggleSigner,
     pub signed_toggles_ttl_secs: i64,
@@ -59,7 +59,7 @@ impl Application {
             plugin_config,
             signer,
             signed_toggles_ttl_secs: settings.signed_toggles_ttl_secs,
-            auth: Authenticator::new(
+            auth: Authenticator::start(
                 pool,
                 Duration::from_secs(settings.key_cache_ttl_secs),
                 settings.retry_after_secs,

@@ -22,7 +22,7 @@ use serde::Serialize;
 use crate::InstallationFacts;
 use schemas::version::parse_lenient;
 
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Release {
     pub cms: String,
     pub version: String,

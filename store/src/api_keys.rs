@@ -1,17 +1,13 @@
-//! Merchant API keys: generated here, shown once, stored as SHA-256 plus a visible prefix.
-//!
-//! Keys carry 190 bits of randomness, so a fast hash is the right tool (as for GitHub
-//! tokens): a slow password hash would only make every heartbeat expensive.
+//! Merchant API keys: generated here, shown once, stored as SHA-256 plus a visible
+//! prefix (`crate::secret`). Writers take any executor so the Ops API can write the key
+//! and its audit row in one transaction.
 
-use rand::{distributions::Alphanumeric, Rng};
-use sha2::{Digest, Sha256};
-use sqlx::PgPool;
+use sqlx::{PgExecutor, PgPool};
 use uuid::Uuid;
 
+use crate::secret;
+
 const KEY_PREFIX: &str = "ptk_";
-const RANDOM_CHARS: usize = 32;
-/// Characters kept in clear so Ops and merchants can tell keys apart.
-const VISIBLE_CHARS: usize = 12;
 
 /// A key as created: `secret` is shown once and never stored.
 pub struct NewApiKey {
@@ -28,77 +24,91 @@ pub enum KeyStatus {
     Unknown,
 }
 
-pub fn hash(secret: &str) -> [u8; 32] {
-    Sha256::digest(secret.as_bytes()).into()
-}
-
-fn generate() -> String {
-    let random: String = rand::thread_rng()
-        .sample_iter(&Alphanumeric)
-        .take(RANDOM_CHARS)
-        .map(char::from)
-        .collect();
-    format!("{KEY_PREFIX}{random}")
-}
-
 pub async fn create(
-    pool: &PgPool,
+    db: impl PgExecutor<'_>,
     merchant_id: Uuid,
     label: Option<&str>,
 ) -> sqlx::Result<NewApiKey> {
-    let secret = generate();
-    let prefix = secret[..VISIBLE_CHARS].to_owned();
+    let secret = secret::generate(KEY_PREFIX);
+    let prefix = secret::visible(&secret).to_owned();
     let id = sqlx::query_scalar(
         "INSERT INTO api_keys (merchant_id, prefix, key_hash, label) VALUES ($1, $2, $3, $4) RETURNING id",
     )
     .bind(merchant_id)
     .bind(&prefix)
-    .bind(&hash(&secret)[..])
+    .bind(&secret::hash(&secret)[..])
     .bind(label)
-    .fetch_one(pool)
+    .fetch_one(db)
     .await?;
     Ok(NewApiKey { id, prefix, secret })
 }
 
 /// Revokes a key; returns false when no active key has that id.
-pub async fn revoke(pool: &PgPool, key_id: Uuid) -> sqlx::Result<bool> {
+pub async fn revoke(db: impl PgExecutor<'_>, key_id: Uuid) -> sqlx::Result<bool> {
+    revoke_at(db, key_id, chrono::Utc::now()).await
+}
+
+/// Revokes a key from `at` on (a rotation's grace period lets plugins switch to the
+/// new key first); false when no unrevoked key has that id.
+pub async fn revoke_at(
+    db: impl PgExecutor<'_>,
+    key_id: Uuid,
+    at: chrono::DateTime<chrono::Utc>,
+) -> sqlx::Result<bool> {
     let done =
-        sqlx::query("UPDATE api_keys SET revoked_at = now() WHERE id = $1 AND revoked_at IS NULL")
+        sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
             .bind(key_id)
-            .execute(pool)
+            .bind(at)
+            .execute(db)
             .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// A key as Ops see it: never the secret.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct KeyInfo {
+    pub id: Uuid,
+    pub merchant_id: Uuid,
+    pub prefix: String,
+    pub label: Option<String>,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked_at: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+pub async fn for_merchant(pool: &PgPool, merchant_id: Uuid) -> sqlx::Result<Vec<KeyInfo>> {
+    sqlx::query_as(
+        "SELECT id, merchant_id, prefix, label, created_at, revoked_at FROM api_keys
+         WHERE merchant_id = $1 ORDER BY created_at DESC",
+    )
+    .bind(merchant_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn get(db: impl PgExecutor<'_>, key_id: Uuid) -> sqlx::Result<Option<KeyInfo>> {
+    sqlx::query_as(
+        "SELECT id, merchant_id, prefix, label, created_at, revoked_at FROM api_keys WHERE id = $1",
+    )
+    .bind(key_id)
+    .fetch_optional(db)
+    .await
 }
 
 /// Looks a presented secret up by its hash. Comparing hashes through the unique index
 /// leaks nothing usable about the secret through timing.
 pub async fn lookup(pool: &PgPool, secret: &str) -> sqlx::Result<KeyStatus> {
-    let row: Option<(Uuid, Uuid, bool)> = sqlx::query_as(
-        "SELECT id, merchant_id, revoked_at IS NOT NULL FROM api_keys WHERE key_hash = $1",
+    let row: Option<(Uuid, Uuid, Option<bool>)> = sqlx::query_as(
+        "SELECT id, merchant_id, revoked_at <= now() FROM api_keys WHERE key_hash = $1",
     )
-    .bind(&hash(secret)[..])
+    .bind(&secret::hash(secret)[..])
     .fetch_optional(pool)
     .await?;
     Ok(match row {
         None => KeyStatus::Unknown,
-        Some((_, _, true)) => KeyStatus::Revoked,
-        Some((key_id, merchant_id, false)) => KeyStatus::Active {
+        Some((_, _, Some(true))) => KeyStatus::Revoked,
+        Some((key_id, merchant_id, _)) => KeyStatus::Active {
             key_id,
             merchant_id,
         },
     })
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn generated_keys_have_the_documented_shape() {
-        let a = generate();
-        assert!(a.starts_with(KEY_PREFIX));
-        assert_eq!(a.len(), KEY_PREFIX.len() + RANDOM_CHARS);
-        assert_ne!(a, generate());
-        assert_eq!(hash(&a), hash(&a.clone()));
-    }
 }

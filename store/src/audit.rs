@@ -53,7 +53,7 @@ pub async fn append(
     Ok(())
 }
 
-#[derive(Debug, Clone, sqlx::FromRow)]
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Entry {
     pub id: i64,
     pub at: DateTime<Utc>,
@@ -81,4 +81,44 @@ pub async fn for_target(
     .bind(target_id)
     .fetch_all(pool)
     .await
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct Query {
+    pub actor: Option<String>,
+    pub target_type: Option<String>,
+    pub target_id: Option<String>,
+    pub since: Option<DateTime<Utc>>,
+    pub until: Option<DateTime<Utc>>,
+    /// Page back: entries with a smaller id.
+    pub before_id: Option<i64>,
+}
+
+/// Audit entries matching every given field, newest first.
+pub async fn query(pool: &sqlx::PgPool, q: &Query, limit: i64) -> sqlx::Result<Vec<Entry>> {
+    let mut b = sqlx::QueryBuilder::new(
+        "SELECT id, at, actor, source_address, action, target_type, target_id, before, after, reason
+         FROM audit_log WHERE true",
+    );
+    if let Some(a) = &q.actor {
+        b.push(" AND actor = ").push_bind(a.clone());
+    }
+    if let Some(t) = &q.target_type {
+        b.push(" AND target_type = ").push_bind(t.clone());
+    }
+    if let Some(t) = &q.target_id {
+        b.push(" AND target_id = ").push_bind(t.clone());
+    }
+    if let Some(s) = q.since {
+        b.push(" AND at >= ").push_bind(s);
+    }
+    if let Some(u) = q.until {
+        b.push(" AND at < ").push_bind(u);
+    }
+    if let Some(id) = q.before_id {
+        b.push(" AND id < ").push_bind(id);
+    }
+    b.push(" ORDER BY id DESC LIMIT ")
+        .push_bind(limit.clamp(1, 500));
+    b.build_query_as().fetch_all(pool).await
 }

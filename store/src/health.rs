@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 /// One day of an installation's health (see docs/analysts.md, `daily_health`).
-#[derive(Debug, Clone, PartialEq, clickhouse::Row, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, clickhouse::Row, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct DailyHealth {
     /// `YYYY-MM-DD`, UTC.
     pub day: String,
@@ -71,4 +71,35 @@ pub async fn error_rate(
     } else {
         0.0
     })
+}
+
+/// One raw heartbeat as Ops see it on an installation's page.
+#[derive(Debug, Clone, PartialEq, clickhouse::Row, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct RecentHeartbeat {
+    /// UTC, `YYYY-MM-DD hh:mm:ss`.
+    pub received_at: String,
+    pub plugin_version: String,
+    pub cms_version: String,
+    pub requests_last_hour: u64,
+    pub errors_last_hour: f64,
+    pub last_error_code: String,
+}
+
+/// The installation's last `limit` heartbeats, newest first.
+pub async fn recent_heartbeats(
+    client: &Client,
+    installation: Uuid,
+    limit: u32,
+) -> clickhouse::error::Result<Vec<RecentHeartbeat>> {
+    client
+        .query(
+            "SELECT toString(received_at, 'UTC') AS received_at, plugin_version, cms_version, \
+                    requests_last_hour, errors_last_hour, last_error_code \
+             FROM heartbeats WHERE installation_id = toUUID(?) \
+             ORDER BY received_at_ms DESC LIMIT ?",
+        )
+        .bind(installation.to_string())
+        .bind(limit)
+        .fetch_all()
+        .await
 }

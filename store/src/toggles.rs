@@ -44,7 +44,7 @@ pub enum ToggleError {
 }
 
 /// How many installations and merchants a scope reaches now.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 pub struct BlastRadius {
     pub installations: i64,
     pub merchants: i64,
@@ -285,4 +285,64 @@ pub async fn blast_radius(pool: &PgPool, scope: &ScopeSpec) -> Result<BlastRadiu
         installations,
         merchants,
     })
+}
+
+/// A toggle as Ops list it, revoked ones included when asked.
+#[derive(Debug, Clone, serde::Serialize, sqlx::FromRow, utoipa::ToSchema)]
+pub struct ToggleInfo {
+    pub id: Uuid,
+    pub key: String,
+    pub value: Value,
+    pub scope: String,
+    pub installation_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    pub cms: Option<String>,
+    pub version_range: Option<String>,
+    pub reason: String,
+    pub expires_at: Option<DateTime<Utc>>,
+    pub created_by: String,
+    pub created_at: DateTime<Utc>,
+    pub revoked_at: Option<DateTime<Utc>>,
+    pub revoked_by: Option<String>,
+    pub revoke_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, Default)]
+pub struct ListFilter {
+    pub key: Option<String>,
+    pub scope: Option<String>,
+    pub installation_id: Option<Uuid>,
+    pub merchant_id: Option<Uuid>,
+    pub cms: Option<String>,
+    /// Include revoked and expired toggles (the record), not only those in force.
+    pub all: bool,
+}
+
+pub async fn list(pool: &PgPool, f: &ListFilter, limit: i64) -> sqlx::Result<Vec<ToggleInfo>> {
+    let mut q = sqlx::QueryBuilder::new(
+        "SELECT id, key, value, scope, installation_id, merchant_id, cms, version_range, reason, expires_at,
+                created_by, created_at, revoked_at, revoked_by, revoke_reason
+         FROM plugin_ops_toggles WHERE true",
+    );
+    if !f.all {
+        q.push(" AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > now())");
+    }
+    if let Some(k) = &f.key {
+        q.push(" AND key = ").push_bind(k.clone());
+    }
+    if let Some(s) = &f.scope {
+        q.push(" AND scope = ").push_bind(s.clone());
+    }
+    if let Some(i) = f.installation_id {
+        q.push(" AND installation_id = ").push_bind(i);
+    }
+    if let Some(m) = f.merchant_id {
+        q.push(" AND merchant_id = ").push_bind(m);
+    }
+    if let Some(c) = &f.cms {
+        q.push(" AND cms = ").push_bind(c.clone());
+    }
+    q.push(" ORDER BY created_at DESC LIMIT ")
+        .push_bind(limit.clamp(1, 500));
+    q.build_query_as().fetch_all(pool).await
 }

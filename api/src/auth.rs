@@ -1,0 +1,109 @@
+//! Who is calling: the bearer token is looked up (by hash) on every request, so a
+//! disabled agent or a role change takes effect at once, and each route group states
+//! the least role it needs (`routes::router`).
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+
+use axum::extract::{ConnectInfo, Request, State};
+use axum::http::{header, HeaderMap};
+use axum::middleware::Next;
+use axum::response::Response;
+use store::agents::{Agent, Role};
+use store::audit::Actor;
+
+use crate::error::ApiError;
+use crate::startup::AppState;
+
+/// The authenticated agent and where the request came from (for the audit log).
+#[derive(Debug, Clone)]
+pub struct Caller {
+    pub agent: Agent,
+    pub source: IpAddr,
+}
+
+impl Caller {
+    pub fn actor(&self) -> Actor {
+        Actor {
+            name: self.agent.name.clone(),
+            source_address: Some(self.source.to_string()),
+        }
+    }
+}
+
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let value = headers
+        .get(header::AUTHORIZATION)
+        .ok_or(ApiError::MissingToken)?
+        .to_str()
+        .map_err(|_| ApiError::InvalidToken)?;
+    let token = value
+        .strip_prefix("Bearer ")
+        .or_else(|| value.strip_prefix("bearer "))
+        .ok_or(ApiError::MissingToken)?
+        .trim();
+    if token.is_empty() {
+        return Err(ApiError::MissingToken);
+    }
+    Ok(token)
+}
+
+/// The client's address: the peer, or the right-most X-Forwarded-For entry when the
+/// peer is a declared proxy (entries to its left are the client's to forge).
+pub fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
+    if !trusted.contains(&peer) {
+        return peer;
+    }
+    headers
+        .get("x-forwarded-for")
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.rsplit(',').next())
+        .and_then(|v| v.trim().parse().ok())
+        .unwrap_or(peer)
+}
+
+/// Authenticates the request and refuses it unless the agent has at least `needed`.
+pub async fn require(
+    State((state, needed)): State<(Arc<AppState>, Role)>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    mut request: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let token = bearer(request.headers())?;
+    let agent = store::agents::authenticate(&state.pool, token)
+        .await?
+        .ok_or(ApiError::InvalidToken)?;
+    if agent.role < needed {
+        return Err(ApiError::Forbidden(needed));
+    }
+    let source = source_address(peer.ip(), request.headers(), &state.trusted_proxies);
+    request.extensions_mut().insert(Caller { agent, source });
+    Ok(next.run(request).await)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bearer_tokens() {
+        let mut h = HeaderMap::new();
+        assert!(matches!(bearer(&h), Err(ApiError::MissingToken)));
+        h.insert(header::AUTHORIZATION, "Basic abc".parse().unwrap());
+        assert!(matches!(bearer(&h), Err(ApiError::MissingToken)));
+        h.insert(header::AUTHORIZATION, "Bearer pto_abc".parse().unwrap());
+        assert_eq!(bearer(&h).unwrap(), "pto_abc");
+    }
+
+    #[test]
+    fn forwarded_for_is_believed_only_from_declared_proxies() {
+        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
+        let mut h = HeaderMap::new();
+        h.insert("x-forwarded-for", "1.2.3.4, 5.6.7.8".parse().unwrap());
+        assert_eq!(source_address(proxy, &h, &[]), proxy);
+        assert_eq!(
+            source_address(proxy, &h, &[proxy]),
+            "5.6.7.8".parse::<IpAddr>().unwrap()
+        );
+    }
+}

@@ -1,0 +1,72 @@
+//! The api's settings, from the environment (documented defaults match `dev/stack`).
+
+use std::net::{IpAddr, SocketAddr};
+
+use clap::{Parser, Subcommand};
+use runtime::settings::{ClickHouseSettings, LogSettings, PostgresSettings};
+
+#[derive(Debug, Clone, Parser)]
+#[command(name = "api", about = "Ops REST API and console")]
+pub struct Settings {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    /// Address to listen on.
+    #[arg(long, env = "API_LISTEN_ADDR", default_value = "127.0.0.1:8081")]
+    pub listen_addr: SocketAddr,
+    /// Browser origins allowed to call the API cross-origin, comma-separated (the
+    /// console is same-origin and needs none). Empty: no cross-origin access.
+    #[arg(
+        long,
+        env = "API_CORS_ORIGINS",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub cors_origins: Vec<String>,
+    /// Proxies whose X-Forwarded-For is believed for the audit log's source address,
+    /// comma-separated IPs. Empty: the peer address is the source.
+    #[arg(
+        long,
+        env = "API_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub trusted_proxies: Vec<String>,
+    /// How often the fleet overview is recomputed (it is served from memory).
+    #[arg(long, env = "API_STATS_REFRESH_SECS", default_value_t = 5)]
+    pub stats_refresh_secs: u64,
+    /// A second upgrade notice for the same installation and version within this many
+    /// seconds is not sent again.
+    #[arg(long, env = "NOTIFICATION_THROTTLE_SECS", default_value_t = 86_400)]
+    pub notification_throttle_secs: i64,
+    /// Longest lifetime of a toggle Ops may set (kill switches must expire).
+    #[arg(long, env = "TOGGLE_MAX_DURATION_HOURS", default_value_t = 24 * 30)]
+    pub toggle_max_duration_hours: i64,
+    #[command(flatten)]
+    pub postgres: PostgresSettings,
+    #[command(flatten)]
+    pub clickhouse: ClickHouseSettings,
+    #[command(flatten)]
+    pub log: LogSettings,
+}
+
+#[derive(Debug, Clone, Subcommand)]
+pub enum Command {
+    /// Serve HTTP (the default).
+    Serve,
+    /// Apply missing PostgreSQL migrations and exit.
+    Migrate,
+}
+
+impl Settings {
+    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<IpAddr>> {
+        self.trusted_proxies
+            .iter()
+            .map(|s| s.trim())
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse()
+                    .map_err(|_| anyhow::anyhow!("API_TRUSTED_PROXIES: {s:?} is not an IP address"))
+            })
+            .collect()
+    }
+}

@@ -1,0 +1,207 @@
+//! Every way an Ops API request can fail, and the one place that turns it into an
+//! RFC 9457 `application/problem+json` response with a stable `code`.
+//!
+//! Also the JSON, query and id extractors, so malformed input gets the same shape as
+//! every other error instead of axum's plain-text rejections.
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::extract::{FromRequest, FromRequestParts, Request};
+use axum::http::request::Parts;
+use axum::http::{header, HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde::Serialize;
+use store::agents::Role;
+use uuid::Uuid;
+
+#[derive(Debug, thiserror::Error)]
+pub enum ApiError {
+    #[error("a bearer token is required: Authorization: Bearer <token>")]
+    MissingToken,
+    #[error("the token is not valid or its agent is disabled")]
+    InvalidToken,
+    #[error("this needs the {} role", .0.as_str())]
+    Forbidden(Role),
+    #[error("{0} not found")]
+    NotFound(String),
+    /// Input that parsed but is not acceptable; `field` names where.
+    #[error("{message}")]
+    Invalid {
+        field: Option<String>,
+        message: String,
+    },
+    #[error("{0}")]
+    BadJson(String),
+    #[error("Content-Type must be application/json")]
+    UnsupportedMediaType,
+    #[error("{message}")]
+    Conflict { code: &'static str, message: String },
+    #[error("{0} is unavailable; retry later")]
+    Unavailable(&'static str),
+}
+
+/// The problem document (RFC 9457) plus this API's stable `code` and the `field`.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct Problem {
+    /// A URI naming the problem type: `urn:plugin-telemetry:problem:<code>`.
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub title: String,
+    pub status: u16,
+    pub detail: String,
+    /// Stable, machine-readable; the same as the end of `type`.
+    pub code: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub field: Option<String>,
+}
+
+impl ApiError {
+    pub fn invalid(field: &str, message: impl Into<String>) -> Self {
+        ApiError::Invalid {
+            field: Some(field.to_owned()),
+            message: message.into(),
+        }
+    }
+
+    pub fn code(&self) -> &'static str {
+        match self {
+            ApiError::MissingToken => "missing_token",
+            ApiError::InvalidToken => "invalid_token",
+            ApiError::Forbidden(_) => "forbidden",
+            ApiError::NotFound(_) => "not_found",
+            ApiError::Invalid { .. } => "invalid_input",
+            ApiError::BadJson(_) => "invalid_json",
+            ApiError::UnsupportedMediaType => "unsupported_media_type",
+            ApiError::Conflict { code, .. } => code,
+            ApiError::Unavailable("PostgreSQL") => "database_unavailable",
+            ApiError::Unavailable(_) => "clickhouse_unavailable",
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            ApiError::MissingToken | ApiError::InvalidToken => StatusCode::UNAUTHORIZED,
+            ApiError::Forbidden(_) => StatusCode::FORBIDDEN,
+            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
+            ApiError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+            ApiError::BadJson(_) => StatusCode::BAD_REQUEST,
+            ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            ApiError::Conflict { .. } => StatusCode::CONFLICT,
+            ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+        }
+    }
+}
+
+impl From<sqlx::Error> for ApiError {
+    fn from(e: sqlx::Error) -> Self {
+        // The cause goes to the log; the client learns only that it may retry.
+        tracing::error!(error = %e, "PostgreSQL query failed");
+        ApiError::Unavailable("PostgreSQL")
+    }
+}
+
+impl From<clickhouse::error::Error> for ApiError {
+    fn from(e: clickhouse::error::Error) -> Self {
+        tracing::error!(error = %e, "ClickHouse query failed");
+        ApiError::Unavailable("ClickHouse")
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let status = self.status();
+        let problem = Problem {
+            kind: format!("urn:plugin-telemetry:problem:{}", self.code()),
+            title: status.canonical_reason().unwrap_or("Error").to_owned(),
+            status: status.as_u16(),
+            detail: self.to_string(),
+            code: self.code().to_owned(),
+            field: match &self {
+                ApiError::Invalid { field, .. } => field.clone(),
+                _ => None,
+            },
+        };
+        let body = serde_json::to_vec(&problem).unwrap_or_default();
+        let mut response = (status, body).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/problem+json"),
+        );
+        if matches!(self, ApiError::MissingToken | ApiError::InvalidToken) {
+            headers.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if matches!(self, ApiError::Unavailable(_)) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        response
+    }
+}
+
+/// `Json<T>` whose rejections are problems: the serde message names the field.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => Ok(Body(v)),
+            Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
+            Err(JsonRejection::JsonDataError(e)) => Err(ApiError::Invalid {
+                field: None,
+                message: e.body_text(),
+            }),
+            Err(e) => Err(ApiError::BadJson(e.body_text())),
+        }
+    }
+}
+
+/// An optional body: an empty one is `None`; anything else must be valid JSON.
+impl<S: Send + Sync, T: DeserializeOwned> axum::extract::OptionalFromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Option<Self>, Self::Rejection> {
+        let has_type = req.headers().contains_key(header::CONTENT_TYPE);
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| ApiError::BadJson("could not read the request body".into()))?;
+        if bytes.is_empty() {
+            return Ok(None);
+        }
+        if !has_type {
+            return Err(ApiError::UnsupportedMediaType);
+        }
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
+        <Body<T> as FromRequest<S>>::from_request(req, state)
+            .await
+            .map(Some)
+    }
+}
+
+/// `Query<T>` whose rejections are problems.
+pub struct Params<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(v)) => Ok(Params(v)),
+            Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::Invalid {
+                field: None,
+                message: e.body_text(),
+            }),
+            Err(e) => Err(ApiError::Invalid {
+                field: None,
+                message: e.body_text(),
+            }),
+        }
+    }
+}
+
+/// A path id that must be a UUID.
+pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
+    Uuid::parse_str(raw).map_err(|_| ApiError::invalid("id", format!("{what} id must be a UUID")))
+}

@@ -1,0 +1,72 @@
+//! Builds the application from settings and binds it; tests and `main` share this.
+
+use std::net::{IpAddr, SocketAddr};
+use std::sync::Arc;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+
+use crate::configuration::Settings;
+use crate::overview::OverviewCache;
+use crate::routes;
+
+/// What every handler shares.
+pub struct AppState {
+    pub pool: PgPool,
+    pub clickhouse: clickhouse::Client,
+    pub overview: Arc<OverviewCache>,
+    pub trusted_proxies: Vec<IpAddr>,
+    pub notification_throttle: chrono::Duration,
+    pub toggle_max_duration: chrono::Duration,
+}
+
+pub struct Application {
+    listener: TcpListener,
+    router: axum::Router,
+}
+
+impl Application {
+    pub async fn build(settings: Settings) -> anyhow::Result<Self> {
+        let pool = store::postgres::connect(
+            &settings.postgres.database_url,
+            settings.postgres.database_max_connections,
+        )
+        .await?;
+        let clickhouse = store::clickhouse::client(
+            &settings.clickhouse.clickhouse_url,
+            &settings.clickhouse.clickhouse_user,
+            &settings.clickhouse.clickhouse_password,
+        );
+        let overview = Arc::new(OverviewCache::default());
+        tokio::spawn(overview.clone().refresh_forever(
+            pool.clone(),
+            Duration::from_secs(settings.stats_refresh_secs.max(1)),
+        ));
+        let state = Arc::new(AppState {
+            pool,
+            clickhouse,
+            overview,
+            trusted_proxies: settings.trusted_proxies()?,
+            notification_throttle: chrono::Duration::seconds(settings.notification_throttle_secs),
+            toggle_max_duration: chrono::Duration::hours(settings.toggle_max_duration_hours),
+        });
+        let router = routes::router(state, &settings.cors_origins)?;
+        let listener = TcpListener::bind(settings.listen_addr).await?;
+        Ok(Self { listener, router })
+    }
+
+    pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    pub async fn run(self) -> std::io::Result<()> {
+        axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(runtime::shutdown::signal())
+        .await
+    }
+}
