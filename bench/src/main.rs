@@ -5,10 +5,13 @@
 //! - aggregator: records/s from Kafka to ClickHouse (raw rows and windows), versus the
 //!   raw consume rate of the same records with no processing;
 //! - freshness: heartbeat accepted by ingest → visible in its 1 min window, p50/p95 at a
-//!   steady load, versus accepted → raw row visible.
+//!   steady load, versus accepted → raw row visible;
+//! - ops api: p95 of the overview, list pages and health at a large fleet, versus
+//!   `/healthz` of the same server.
 
 mod aggregator;
 mod freshness;
+mod ops_api;
 mod report;
 
 use clap::Parser;
@@ -35,6 +38,19 @@ struct Args {
     /// Seconds of the freshness scenario.
     #[arg(long, default_value_t = 30)]
     duration_secs: u64,
+    /// Installations seeded in PostgreSQL for the Ops API scenario.
+    #[arg(long, default_value_t = 1_000_000)]
+    installations: i64,
+    /// Sequential requests per Ops API page measured.
+    #[arg(long, default_value_t = 200)]
+    api_requests: usize,
+    /// Scenarios to run, comma-separated: aggregator, freshness, ops-api.
+    #[arg(
+        long,
+        value_delimiter = ',',
+        default_value = "aggregator,freshness,ops-api"
+    )]
+    scenarios: Vec<String>,
     /// Where report.md and report.json go.
     #[arg(long, default_value = "bench/out")]
     out: std::path::PathBuf,
@@ -43,15 +59,35 @@ struct Args {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let args = Args::parse();
-    let (records, rate, secs) = if args.smoke {
-        (2_000, 50.0, 5)
+    let (records, rate, secs, installations, api_requests) = if args.smoke {
+        (2_000, 50.0, 5, 2_000, 10)
     } else {
-        (args.records, args.rate, args.duration_secs)
+        (
+            args.records,
+            args.rate,
+            args.duration_secs,
+            args.installations,
+            args.api_requests,
+        )
     };
     let env = std::sync::Arc::new(e2e::TestEnv::connect().await);
     let mut figures = Vec::new();
-    figures.extend(aggregator::run(&env, records, args.per_installation).await?);
-    figures.extend(freshness::run(env.clone(), rate, secs).await?);
+    let wanted = |name: &str| args.scenarios.iter().any(|s| s == name);
+    for s in &args.scenarios {
+        anyhow::ensure!(
+            ["aggregator", "freshness", "ops-api"].contains(&s.as_str()),
+            "unknown scenario {s:?}: aggregator, freshness or ops-api"
+        );
+    }
+    if wanted("aggregator") {
+        figures.extend(aggregator::run(&env, records, args.per_installation).await?);
+    }
+    if wanted("freshness") {
+        figures.extend(freshness::run(env.clone(), rate, secs).await?);
+    }
+    if wanted("ops-api") {
+        figures.extend(ops_api::run(&env, installations, api_requests).await?);
+    }
     report::write(&args.out, &figures, args.smoke)?;
     Ok(())
 }

@@ -134,6 +134,24 @@ fn body(inst: &Installation, rng: &mut impl Rng) -> Value {
     })
 }
 
+/// Error codes a failing shop reports as events (the events by code in dashboards).
+const ERROR_CODES: &[&str] = &["card_declined", "gateway_timeout", "invalid_signature"];
+
+/// An `error` event for an installation that reports errors (plugins send them as
+/// they happen; one beside some heartbeats is enough for a realistic mix).
+fn error_event(inst: &Installation, rng: &mut impl Rng) -> Option<Value> {
+    if inst.legacy || inst.error_share < 0.02 || rng.gen::<f64>() > 0.3 {
+        return None;
+    }
+    Some(json!({
+        "event_id": uuid::Builder::from_random_bytes(rng.gen()).into_uuid(),
+        "type": "error", "installation_id": inst.id, "cms": inst.cms,
+        "plugin_version": inst.version, "site_host": inst.host,
+        "error_code": ERROR_CODES[rng.gen_range(0..ERROR_CODES.len())],
+        "occurred_at": chrono::Utc::now().to_rfc3339(),
+    }))
+}
+
 #[derive(Default)]
 struct Stats {
     sent: AtomicU64,
@@ -218,6 +236,11 @@ pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
         args.ingest_url.trim_end_matches('/')
     )
     .into();
+    let event_url: Arc<str> = format!(
+        "{}/api/v1/plugins/event",
+        args.ingest_url.trim_end_matches('/')
+    )
+    .into();
     let stats = Arc::new(Stats::default());
     let permits = Arc::new(Semaphore::new(args.concurrency));
     let started = Instant::now();
@@ -245,8 +268,14 @@ pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
         let permit = permits.clone().acquire_owned().await?;
         let inst = &fleet[(n as usize) % fleet.len()];
         let payload = body(inst, &mut rng).to_string();
-        let (client, url, key, task_stats) =
-            (client.clone(), url.clone(), inst.key.clone(), stats.clone());
+        let event = error_event(inst, &mut rng).map(|e| e.to_string());
+        let (client, url, event_url, key, task_stats) = (
+            client.clone(),
+            url.clone(),
+            event_url.clone(),
+            inst.key.clone(),
+            stats.clone(),
+        );
         stats.sent.fetch_add(1, Ordering::Relaxed);
         tokio::spawn(async move {
             let t = Instant::now();
@@ -260,6 +289,16 @@ pub async fn run(pool: &PgPool, args: Args) -> anyhow::Result<()> {
                 .map(|r| r.status().as_u16())
                 .map_err(|_| ());
             task_stats.record(outcome, t.elapsed());
+            if let Some(event) = event {
+                // Not counted in the heartbeat figures; a refused event is not retried.
+                let _ = client
+                    .post(&*event_url)
+                    .header("content-type", "application/json")
+                    .bearer_auth(&*key)
+                    .body(event)
+                    .send()
+                    .await;
+            }
             drop(permit);
         });
         n += 1;

@@ -17,11 +17,14 @@ use uuid::Uuid;
 fn console(env: &TestEnv, mode: &str, vars: &[(&str, &str)]) -> Value {
     let script = env.root.join("e2e/browser/console.mjs");
     assert!(
-        env.root.join("e2e/browser/node_modules/playwright-core").exists(),
+        env.root
+            .join("e2e/browser/node_modules/playwright-core")
+            .exists(),
         "playwright-core is not installed: run `npm ci --prefix e2e/browser` (dev/test does)"
     );
     assert!(
-        std::path::Path::new("/usr/bin/chromium").exists() || std::env::var_os("CHROMIUM").is_some(),
+        std::path::Path::new("/usr/bin/chromium").exists()
+            || std::env::var_os("CHROMIUM").is_some(),
         "Chromium is not installed: apt-get install chromium (dev/stack up does)"
     );
     let out = Command::new("node")
@@ -67,7 +70,10 @@ async fn an_operator_blocks_an_outdated_installation_from_the_console_and_a_view
     let installation = Uuid::new_v4();
     let host = format!("browser-{}.example", Uuid::new_v4().simple());
     let hb = json!({"installation_id": installation, "cms": "shopify", "plugin_version": installed, "site_host": host});
-    assert_eq!(env.heartbeat(&m.key, &hb).await.status, StatusCode::ACCEPTED);
+    assert_eq!(
+        env.heartbeat(&m.key, &hb).await.status,
+        StatusCode::ACCEPTED
+    );
     env.wait_for_heartbeats(m.id, 1, Duration::from_secs(15))
         .await;
     // The alerter's status job marks it outdated after the registry change.
@@ -128,6 +134,11 @@ async fn an_operator_blocks_an_outdated_installation_from_the_console_and_a_view
     );
     let answer = env.heartbeat(&m.key, &hb).await;
     assert_eq!(answer.status, StatusCode::ACCEPTED);
-    assert_eq!(answer.body["toggles"]["block_plugin"], json!(true), "{:?}", answer.body);
+    assert_eq!(
+        answer.body["toggles"]["block_plugin"],
+        json!(true),
+        "{:?}",
+        answer.body
+    );
     assert!(artifacts.join("console-operator.png").exists());
 }

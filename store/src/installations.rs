@@ -55,22 +55,21 @@ pub enum Sort {
     #[default]
     LastHeartbeatAt,
     ErrorRate,
-    SiteHost,
 }
 
 impl Sort {
     fn column(self) -> &'static str {
         match self {
             Sort::LastHeartbeatAt => "last_heartbeat_at",
-            Sort::ErrorRate => "error_rate",
-            Sort::SiteHost => "COALESCE(site_host, '')",
+            // Qualified: a bare name in ORDER BY would mean the float8 output column
+            // of the same name, which no index serves.
+            Sort::ErrorRate => "plugin_installations.error_rate",
         }
     }
     fn cast(self) -> &'static str {
         match self {
             Sort::LastHeartbeatAt => "timestamptz",
             Sort::ErrorRate => "numeric",
-            Sort::SiteHost => "text",
         }
     }
     /// The sort value of a row, as the cursor carries it.
@@ -78,7 +77,6 @@ impl Sort {
         match self {
             Sort::LastHeartbeatAt => i.last_heartbeat_at.to_rfc3339(),
             Sort::ErrorRate => format!("{:.2}", i.error_rate),
-            Sort::SiteHost => i.site_host.clone().unwrap_or_default(),
         }
     }
 }
