@@ -1,9 +1,12 @@
-//! alerter: keeps installation statuses current (status job) and publishes fleet
-//! gauges computed from PostgreSQL for Prometheus (whose alert rules page on-call
-//! through Alertmanager).
+//! alerter: keeps installation statuses current (status job), publishes fleet gauges
+//! computed from PostgreSQL for Prometheus (whose alert rules page on-call through
+//! Alertmanager), and runs the notification engine (`notify`).
 
 mod fleet_metrics;
+mod notify;
 mod status_job;
+
+use std::sync::Arc;
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -30,6 +33,8 @@ struct Settings {
     #[command(flatten)]
     status: status_job::StatusSettings,
     #[command(flatten)]
+    notify: notify::settings::NotifySettings,
+    #[command(flatten)]
     postgres: PostgresSettings,
     #[command(flatten)]
     log: LogSettings,
@@ -41,6 +46,8 @@ enum Command {
     Serve,
     /// Apply missing PostgreSQL migrations and exit.
     Migrate,
+    /// Load and check the notice templates (NOTIFY_TEMPLATES_DIR overrides), then exit.
+    CheckTemplates,
 }
 
 #[tokio::main]
@@ -49,6 +56,11 @@ async fn main() -> anyhow::Result<()> {
     runtime::logging::init(settings.log.log_format);
     if let Some(Command::Migrate) = settings.command {
         return store::migrate::postgres_command(&settings.postgres.database_url).await;
+    }
+    if let Some(Command::CheckTemplates) = settings.command {
+        notify::templates::Templates::load(settings.notify.templates_dir.as_deref())?;
+        println!("templates ok");
+        return Ok(());
     }
     let pool = store::postgres::connect(
         &settings.postgres.database_url,
@@ -60,6 +72,15 @@ async fn main() -> anyhow::Result<()> {
         settings.status.clone(),
     ));
     let gauges = fleet_metrics::FleetGauges::new()?;
+    // Built before anything runs: a bad template or key stops the alerter here.
+    let metrics = notify::NotifyMetrics::new(&gauges.registry)?;
+    let dispatcher = Arc::new(notify::Dispatcher::new(
+        pool.clone(),
+        settings.notify.clone(),
+        metrics,
+    )?);
+    dispatcher.start();
+    notify::jobs::start(pool.clone(), settings.notify.clone());
     tokio::spawn(fleet_metrics::refresh_forever(
         pool,
         gauges.clone(),

@@ -41,6 +41,9 @@ pub struct Settings {
     /// Longest lifetime of a toggle Ops may set (kill switches must expire).
     #[arg(long, env = "TOGGLE_MAX_DURATION_HOURS", default_value_t = 24 * 30)]
     pub toggle_max_duration_hours: i64,
+    /// Key that seals merchants' webhook secrets and Slack URLs (32 bytes, base64).
+    #[arg(long, env = "NOTIFICATION_SECRETS_KEY_FILE")]
+    pub secrets_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
     pub postgres: PostgresSettings,
     #[command(flatten)]

@@ -6,7 +6,7 @@ use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
 use crate::routes::{
-    agents, audit, installations, merchants, notifications, releases, stats, toggles,
+    agents, audit, installations, merchants, notifications, preferences, releases, stats, toggles,
 };
 
 struct BearerAuth;
@@ -39,7 +39,7 @@ impl Modify for BearerAuth {
         toggles::list, toggles::create, toggles::revoke,
         notifications::list, notifications::detail, notifications::ack,
         merchants::list, merchants::detail, merchants::create, merchants::create_key,
-        merchants::revoke_key, merchants::rotate_key,
+        merchants::revoke_key, merchants::rotate_key, preferences::get, preferences::set,
         agents::me, agents::list, agents::create, agents::update,
         audit::query,
     ),

@@ -19,6 +19,8 @@ pub struct AppState {
     pub trusted_proxies: Vec<IpAddr>,
     pub notification_throttle: chrono::Duration,
     pub toggle_max_duration: chrono::Duration,
+    /// Seals merchants' webhook secrets and Slack URLs (None: they cannot be stored).
+    pub secrets: Option<store::sealed::SecretBox>,
 }
 
 pub struct Application {
@@ -50,6 +52,11 @@ impl Application {
             trusted_proxies: settings.trusted_proxies()?,
             notification_throttle: chrono::Duration::seconds(settings.notification_throttle_secs),
             toggle_max_duration: chrono::Duration::hours(settings.toggle_max_duration_hours),
+            secrets: settings
+                .secrets_key_file
+                .as_deref()
+                .map(store::sealed::SecretBox::from_file)
+                .transpose()?,
         });
         let router = routes::router(state, &settings.cors_origins)?;
         let listener = TcpListener::bind(settings.listen_addr).await?;

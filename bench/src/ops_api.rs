@@ -237,10 +237,7 @@ pub async fn run(
     });
 
     let started = Instant::now();
-    sqlx::query("DELETE FROM plugin_installations WHERE merchant_id = $1")
-        .bind(merchant)
-        .execute(&env.pool)
-        .await?;
+    env.delete_installations(merchant).await?;
     eprintln!(
         "ops api: bench fleet deleted in {:.1} s",
         started.elapsed().as_secs_f64()

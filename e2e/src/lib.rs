@@ -251,6 +251,23 @@ impl TestEnv {
         }
     }
 
+    /// Deletes a merchant's installations with the notices written for them (tests and
+    /// benchmarks that put the fleet back as it was).
+    pub async fn delete_installations(&self, merchant: Uuid) -> sqlx::Result<()> {
+        let mut tx = self.pool.begin().await?;
+        for statement in [
+            "DELETE FROM notification_attempts WHERE delivery_id IN (SELECT d.id FROM notification_deliveries d
+                 JOIN plugin_upgrade_notifications n ON n.id = d.notification_id WHERE n.merchant_id = $1)",
+            "DELETE FROM notification_deliveries WHERE notification_id IN
+                 (SELECT id FROM plugin_upgrade_notifications WHERE merchant_id = $1)",
+            "DELETE FROM plugin_upgrade_notifications WHERE merchant_id = $1",
+            "DELETE FROM plugin_installations WHERE merchant_id = $1",
+        ] {
+            sqlx::query(statement).bind(merchant).execute(&mut *tx).await?;
+        }
+        tx.commit().await
+    }
+
     /// Runs `dev/stack <args>` (start/stop a backing service) and fails with its output.
     pub fn stack(&self, args: &[&str]) {
         self.script("dev/stack", args);

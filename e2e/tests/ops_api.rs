@@ -631,7 +631,8 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
     assert_eq!(first.status, StatusCode::ACCEPTED, "{:?}", first.body);
     assert_eq!(first.body["upgrade"]["latest_version"], json!(latest));
     assert_eq!(first.body["upgrade"]["upgrade_type"], "minor");
-    assert_eq!(first.body["channels"], json!(["email", "in_app"]));
+    // The merchant gave no e-mail address: only what can be delivered is queued.
+    assert_eq!(first.body["channels"], json!(["in_app"]));
     let second = env.api(Some(&operator), Method::POST, &path, None).await;
     assert_eq!(second.status, StatusCode::OK, "{:?}", second.body);
     assert_eq!(second.body["deduplicated"], json!(true));
@@ -650,7 +651,7 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
         )
         .await;
     assert_eq!(detail.body["notification"]["to_version"], json!(latest));
-    assert_eq!(detail.body["deliveries"].as_array().unwrap().len(), 2);
+    assert_eq!(detail.body["deliveries"].as_array().unwrap().len(), 1);
     let acked = env
         .api(
             Some(&operator),
@@ -677,8 +678,16 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
             None,
         )
         .await;
-    assert_eq!(notices.body.as_array().unwrap().len(), 1);
-    assert_eq!(notices.body[0]["acked_via"], "api");
+    // Ops' notice (the release announcer may have written one of its own).
+    let ops: Vec<&Value> = notices
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|n| n["trigger"] == "ops")
+        .collect();
+    assert_eq!(ops.len(), 1, "{}", notices.body);
+    assert_eq!(ops[0]["acked_via"], "api");
 
     // Up to date: nothing to send.
     let current = Uuid::new_v4();

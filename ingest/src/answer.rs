@@ -26,13 +26,17 @@ pub struct PluginAnswer {
     pub signed_toggles: Signed,
     /// Null when the installation runs the latest applicable release.
     pub upgrade: Option<UpgradeAdvice>,
+    /// Upgrade notices to show the merchant in the plugin's admin until it sends a
+    /// `notice_acknowledged` event with the notice_id.
+    pub notices: Vec<store::notifications::InAppNotice>,
 }
 
 impl PluginAnswer {
     /// An ETag of what the plugin would act on (not of the signature's timestamps).
     pub fn etag(&self) -> String {
-        let content =
-            serde_json::json!({"toggles": self.toggles, "upgrade": self.upgrade}).to_string();
+        let content = serde_json::json!({"toggles": self.toggles, "upgrade": self.upgrade,
+            "notices": self.notices})
+        .to_string();
         format!(
             "\"{}\"",
             hex::encode(&Sha256::digest(content.as_bytes())[..16])
@@ -45,6 +49,7 @@ pub fn answer(
     facts: &InstallationFacts,
     failing: bool,
     now: DateTime<Utc>,
+    notices: Vec<store::notifications::InAppNotice>,
 ) -> PluginAnswer {
     let config = state.plugin_config.snapshot();
     let toggle_details = effective(&config.toggles, facts, now);
@@ -64,5 +69,6 @@ pub fn answer(
         toggle_details,
         signed_toggles,
         upgrade: advise(facts, &config.releases, failing),
+        notices,
     }
 }

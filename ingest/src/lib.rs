@@ -10,6 +10,7 @@ pub mod configuration;
 pub mod error;
 pub mod listen;
 pub mod metrics;
+pub mod notices;
 pub mod plugin_config;
 pub mod routes;
 pub mod signing;

@@ -9,6 +9,7 @@ use tokio::net::TcpListener;
 use crate::auth::Authenticator;
 use crate::configuration::Settings;
 use crate::metrics::Metrics;
+use crate::notices::NoticeCache;
 use crate::plugin_config::PluginConfigCache;
 use crate::routes;
 use crate::signing::ToggleSigner;
@@ -24,6 +25,7 @@ pub struct Topics {
 pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub plugin_config: Arc<PluginConfigCache>,
+    pub notices: Arc<NoticeCache>,
     pub signer: ToggleSigner,
     pub signed_toggles_ttl_secs: i64,
     pub sink: KafkaSink,
@@ -54,9 +56,11 @@ impl Application {
             metrics.clone(),
         )?;
         let plugin_config = PluginConfigCache::start(pool.clone()).await;
+        let notices = NoticeCache::start(pool.clone()).await;
         let signer = ToggleSigner::from_file(settings.signing_keys_file.as_deref())?;
         let state = Arc::new(AppState {
             plugin_config,
+            notices,
             signer,
             signed_toggles_ttl_secs: settings.signed_toggles_ttl_secs,
             auth: Authenticator::start(

@@ -14,5 +14,6 @@ pub mod migrate;
 pub mod notifications;
 pub mod postgres;
 pub mod registry;
+pub mod sealed;
 pub mod secret;
 pub mod toggles;

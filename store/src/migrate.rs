@@ -35,6 +35,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 2, "0002_registry_toggles_audit"),
     migration!("postgres", 3, "0003_installation_status"),
     migration!("postgres", 4, "0004_agents_notifications"),
+    migration!("postgres", 5, "0005_notification_channels"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

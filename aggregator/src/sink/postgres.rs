@@ -103,15 +103,26 @@ pub async fn apply(
         .collect();
     let updates = fold(&fresh);
     upsert_installations(&mut tx, &updates).await?;
-    let uninstalls: Vec<&DecodedEvent> = events
-        .iter()
-        .filter(|e| e.envelope.payload.kind == schemas::event::EventType::Uninstalled)
-        .filter(|e| {
-            let key = (event_topic.to_owned(), e.partition);
-            e.offset >= applied.get(&key).copied().unwrap_or(0)
-        })
-        .collect();
-    mark_uninstalled(&mut tx, &uninstalls).await?;
+    let fresh_events = |kind: schemas::event::EventType| -> Vec<&DecodedEvent> {
+        events
+            .iter()
+            .filter(|e| e.envelope.payload.kind == kind)
+            .filter(|e| {
+                let key = (event_topic.to_owned(), e.partition);
+                e.offset >= applied.get(&key).copied().unwrap_or(0)
+            })
+            .collect()
+    };
+    mark_uninstalled(
+        &mut tx,
+        &fresh_events(schemas::event::EventType::Uninstalled),
+    )
+    .await?;
+    acknowledge_notices(
+        &mut tx,
+        &fresh_events(schemas::event::EventType::NoticeAcknowledged),
+    )
+    .await?;
 
     sqlx::query(
         "UPDATE aggregator_offsets o
@@ -264,6 +275,51 @@ async fn mark_uninstalled(
     sqlx::query("SELECT pg_notify('installation_status', 'uninstalled')")
         .execute(tx)
         .await?;
+    Ok(())
+}
+
+/// Records `notice_acknowledged` events: the plugin showed the notice and the merchant
+/// dismissed it, so escalation stops. Only a notice of the same installation and
+/// merchant can be acknowledged; the first acknowledgement wins.
+async fn acknowledge_notices(
+    tx: &mut sqlx::PgConnection,
+    events: &[&DecodedEvent],
+) -> sqlx::Result<()> {
+    let (mut notices, mut installations, mut merchants, mut at) = (vec![], vec![], vec![], vec![]);
+    for e in events {
+        // Validated as free text at ingest; anything not a notice id names no notice.
+        let Some(id) = e
+            .envelope
+            .payload
+            .notice_id
+            .as_deref()
+            .and_then(|n| Uuid::parse_str(n).ok())
+        else {
+            continue;
+        };
+        notices.push(id);
+        installations.push(e.envelope.installation_id);
+        merchants.push(e.envelope.merchant_id);
+        at.push(e.envelope.received_at);
+    }
+    if notices.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "UPDATE plugin_upgrade_notifications n SET acked_at = v.at, acked_via = 'in_app'
+         FROM (SELECT id, installation_id, merchant_id, min(at) AS at
+               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[])
+                    AS u(id, installation_id, merchant_id, at)
+               GROUP BY id, installation_id, merchant_id) AS v
+         WHERE n.id = v.id AND n.installation_id = v.installation_id AND n.merchant_id = v.merchant_id
+           AND n.acked_at IS NULL",
+    )
+    .bind(&notices)
+    .bind(&installations)
+    .bind(&merchants)
+    .bind(&at)
+    .execute(tx)
+    .await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@ pub mod console;
 pub mod installations;
 pub mod merchants;
 pub mod notifications;
+pub mod preferences;
 pub mod releases;
 pub mod stats;
 pub mod toggles;
@@ -13,7 +14,7 @@ pub mod toggles;
 use std::sync::Arc;
 
 use axum::http::{header, HeaderName, HeaderValue, Method};
-use axum::routing::{get, patch, post};
+use axum::routing::{get, patch, post, put};
 use axum::{middleware, Router};
 use store::agents::Role;
 use tower_http::cors::{AllowOrigin, CorsLayer};
@@ -53,6 +54,10 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
         .route("/api/v1/notifications/{id}", get(notifications::detail))
         .route("/api/v1/merchants", get(merchants::list))
         .route("/api/v1/merchants/{id}", get(merchants::detail))
+        .route(
+            "/api/v1/merchants/{id}/notification-preferences",
+            get(preferences::get),
+        )
         .route("/api/v1/audit", get(audit::query));
     let operator = Router::new()
         .route("/api/v1/plugins/{id}/toggle", post(installations::toggle))
@@ -71,6 +76,10 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
         )
         .route("/api/v1/merchants", post(merchants::create))
         .route("/api/v1/merchants/{id}/keys", post(merchants::create_key))
+        .route(
+            "/api/v1/merchants/{id}/notification-preferences",
+            put(preferences::set),
+        )
         .route("/api/v1/keys/{id}/revoke", post(merchants::revoke_key))
         .route("/api/v1/keys/{id}/rotate", post(merchants::rotate_key))
         .route("/api/v1/agents", get(agents::list).post(agents::create))
@@ -78,6 +87,10 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
     let public = Router::new()
         .route("/healthz", get(|| async { "ok" }))
         .route("/api/v1/openapi.json", get(crate::openapi::document))
+        .route(
+            "/api/v1/notices/ack",
+            get(preferences::ack_page).post(preferences::ack),
+        )
         .merge(console::routes());
 
     let origins = cors_origins
@@ -91,7 +104,7 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
         .collect::<anyhow::Result<Vec<_>>>()?;
     let cors = CorsLayer::new()
         .allow_origin(AllowOrigin::list(origins))
-        .allow_methods([Method::GET, Method::POST, Method::PATCH])
+        .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
 
     Ok(with_role(viewer, &state, Role::Viewer)

@@ -15,7 +15,6 @@ use schemas::heartbeat::HeartbeatRequest;
 use schemas::installation::derive_installation_id;
 use schemas::{HeartbeatEnvelope, MAX_BODY_BYTES};
 use serde::Serialize;
-use serde_json::Value;
 use uuid::Uuid;
 
 use crate::answer::{answer, PluginAnswer};
@@ -32,7 +31,6 @@ pub struct HeartbeatAccepted {
     pub installation_id: Uuid,
     #[serde(flatten)]
     pub answer: PluginAnswer,
-    pub notices: Vec<Value>,
     pub next_heartbeat_in_secs: u64,
 }
 
@@ -104,8 +102,13 @@ async fn handle(
             status: "accepted",
             event_id: envelope.event_id,
             installation_id,
-            answer: answer(state, &facts, failing, envelope.received_at),
-            notices: Vec::new(),
+            answer: answer(
+                state,
+                &facts,
+                failing,
+                envelope.received_at,
+                state.notices.for_installation(installation_id).await,
+            ),
             next_heartbeat_in_secs: state.heartbeat_interval_secs,
         }),
     ))
