@@ -6,12 +6,17 @@
 //!   raw consume rate of the same records with no processing;
 //! - freshness: heartbeat accepted by ingest → visible in its 1 min window, p50/p95 at a
 //!   steady load, versus accepted → raw row visible;
+//! - ingest: heartbeats/s at saturation and latency at half load through Kafka, versus
+//!   a minimal endpoint with the same parsing and no Kafka; RSS at load;
+//! - toggles: toggle written → present in a heartbeat answer, versus one round trip;
 //! - ops api: p95 of the overview, list pages and health at a large fleet, versus
 //!   `/healthz` of the same server.
 
 mod aggregator;
 mod freshness;
+mod ingest;
 mod ops_api;
+mod propagation;
 mod report;
 
 use clap::Parser;
@@ -44,11 +49,20 @@ struct Args {
     /// Sequential requests per Ops API page measured.
     #[arg(long, default_value_t = 200)]
     api_requests: usize,
-    /// Scenarios to run, comma-separated: aggregator, freshness, ops-api.
+    /// Concurrent connections of the ingest load generator.
+    #[arg(long, default_value_t = 64)]
+    connections: usize,
+    /// Seconds of each ingest run (saturation and half load, ingest and baseline).
+    #[arg(long, default_value_t = 15)]
+    ingest_secs: u64,
+    /// Toggles timed in the propagation scenario.
+    #[arg(long, default_value_t = 30)]
+    toggles: usize,
+    /// Scenarios to run, comma-separated: ingest, aggregator, freshness, toggles, ops-api.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "aggregator,freshness,ops-api"
+        default_value = "ingest,aggregator,freshness,toggles,ops-api"
     )]
     scenarios: Vec<String>,
     /// Where report.md and report.json go.
@@ -75,15 +89,26 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |name: &str| args.scenarios.iter().any(|s| s == name);
     for s in &args.scenarios {
         anyhow::ensure!(
-            ["aggregator", "freshness", "ops-api"].contains(&s.as_str()),
-            "unknown scenario {s:?}: aggregator, freshness or ops-api"
+            ["ingest", "aggregator", "freshness", "toggles", "ops-api"].contains(&s.as_str()),
+            "unknown scenario {s:?}: ingest, aggregator, freshness, toggles or ops-api"
         );
+    }
+    if wanted("ingest") {
+        let (connections, secs) = if args.smoke {
+            (4, 2)
+        } else {
+            (args.connections, args.ingest_secs)
+        };
+        figures.extend(ingest::run(&env, connections, secs).await?);
     }
     if wanted("aggregator") {
         figures.extend(aggregator::run(&env, records, args.per_installation).await?);
     }
     if wanted("freshness") {
         figures.extend(freshness::run(env.clone(), rate, secs).await?);
+    }
+    if wanted("toggles") {
+        figures.extend(propagation::run(&env, if args.smoke { 3 } else { args.toggles }).await?);
     }
     if wanted("ops-api") {
         figures.extend(ops_api::run(&env, installations, api_requests).await?);

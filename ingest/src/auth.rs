@@ -24,10 +24,11 @@ const NEGATIVE_TTL: Duration = Duration::from_secs(5);
 /// Bound on cached entries; past it the cache starts over (keys are few in practice).
 const MAX_ENTRIES: usize = 100_000;
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Merchant {
     pub merchant_id: Uuid,
     pub key_id: Uuid,
+    pub tier: std::sync::Arc<str>,
 }
 
 pub struct Authenticator {
@@ -75,7 +76,7 @@ impl Authenticator {
             Some((status, fresh)) if fresh => status,
             _ => match api_keys::lookup(&self.pool, secret).await {
                 Ok(status) => {
-                    self.remember(digest, status);
+                    self.remember(digest, status.clone());
                     status
                 }
                 Err(e) => match cached {
@@ -96,9 +97,11 @@ impl Authenticator {
             KeyStatus::Active {
                 key_id,
                 merchant_id,
+                tier,
             } => Ok(Merchant {
                 merchant_id,
                 key_id,
+                tier,
             }),
             KeyStatus::Revoked => Err(IngestError::RevokedApiKey),
             KeyStatus::Unknown => Err(IngestError::InvalidApiKey),
@@ -113,7 +116,7 @@ impl Authenticator {
                 KeyStatus::Active { .. } => self.ttl,
                 _ => NEGATIVE_TTL,
             };
-            (*status, at.elapsed() < ttl)
+            (status.clone(), at.elapsed() < ttl)
         })
     }
 

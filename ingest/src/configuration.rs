@@ -39,6 +39,22 @@ pub struct Settings {
     /// Retry-After sent with 503 responses.
     #[arg(long, env = "INGEST_RETRY_AFTER_SECS", default_value_t = 5)]
     pub retry_after_secs: u64,
+    /// Requests per second and burst per source address, `rate:burst` (shops on
+    /// shared hosting share an address: keep it well above one key's limit).
+    #[arg(
+        long,
+        env = "INGEST_RATE_LIMIT_PER_ADDRESS",
+        default_value = "200:2000"
+    )]
+    pub rate_limit_per_address: crate::rate_limit::Limit,
+    /// Per API key, by the merchant's tier: `tier=rate:burst,…` (`standard` required,
+    /// used for unknown tiers).
+    #[arg(
+        long,
+        env = "INGEST_RATE_LIMIT_TIERS",
+        default_value = "standard=50:500,enterprise=500:5000"
+    )]
+    pub rate_limit_tiers: String,
     #[command(flatten)]
     pub kafka: KafkaSettings,
     #[command(flatten)]

@@ -31,6 +31,9 @@ pub enum IngestError {
     /// The producer's bounded queue is full (backpressure).
     #[error("ingest is overloaded; retry later")]
     Overloaded { retry_after_secs: u64 },
+    /// Over the source address's or the key's rate (`rate_limit.rs`).
+    #[error("too many requests; retry later")]
+    RateLimited { retry_after_secs: u64, limit: u64 },
     /// PostgreSQL is unreachable and the key is not in the cache.
     #[error("API keys cannot be checked right now; retry later")]
     AuthUnavailable { retry_after_secs: u64 },
@@ -62,6 +65,7 @@ impl IngestError {
             IngestError::KafkaUnavailable { .. } => "kafka_unavailable",
             IngestError::Overloaded { .. } => "overloaded",
             IngestError::AuthUnavailable { .. } => "auth_unavailable",
+            IngestError::RateLimited { .. } => "rate_limited",
         }
     }
 
@@ -84,6 +88,7 @@ impl IngestError {
             IngestError::KafkaUnavailable { .. }
             | IngestError::Overloaded { .. }
             | IngestError::AuthUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
+            IngestError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 
@@ -91,7 +96,10 @@ impl IngestError {
         match self {
             IngestError::KafkaUnavailable { retry_after_secs }
             | IngestError::Overloaded { retry_after_secs }
-            | IngestError::AuthUnavailable { retry_after_secs } => Some(*retry_after_secs),
+            | IngestError::AuthUnavailable { retry_after_secs }
+            | IngestError::RateLimited {
+                retry_after_secs, ..
+            } => Some(*retry_after_secs),
             _ => None,
         }
     }
@@ -110,6 +118,17 @@ impl IntoResponse for IngestError {
             response
                 .headers_mut()
                 .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        if let IngestError::RateLimited {
+            retry_after_secs,
+            limit,
+        } = self
+        {
+            // draft-ietf-httpapi-ratelimit-headers
+            let h = response.headers_mut();
+            h.insert("ratelimit-limit", HeaderValue::from(limit));
+            h.insert("ratelimit-remaining", HeaderValue::from(0));
+            h.insert("ratelimit-reset", HeaderValue::from(retry_after_secs));
         }
         response
     }

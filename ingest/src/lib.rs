@@ -12,6 +12,7 @@ pub mod listen;
 pub mod metrics;
 pub mod notices;
 pub mod plugin_config;
+pub mod rate_limit;
 pub mod routes;
 pub mod signing;
 pub mod sink;

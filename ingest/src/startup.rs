@@ -24,6 +24,7 @@ pub struct Topics {
 /// What every handler shares.
 pub struct AppState {
     pub auth: Arc<Authenticator>,
+    pub rate_limiter: crate::rate_limit::RateLimiter,
     pub plugin_config: Arc<PluginConfigCache>,
     pub notices: Arc<NoticeCache>,
     pub signer: ToggleSigner,
@@ -68,6 +69,11 @@ impl Application {
                 Duration::from_secs(settings.key_cache_ttl_secs),
                 settings.retry_after_secs,
             ),
+            rate_limiter: crate::rate_limit::RateLimiter::new(
+                settings.rate_limit_per_address,
+                crate::rate_limit::parse_tiers(&settings.rate_limit_tiers)
+                    .map_err(|e| anyhow::anyhow!("INGEST_RATE_LIMIT_TIERS: {e}"))?,
+            ),
             sink,
             topics: Topics {
                 heartbeats: settings.kafka.heartbeat_topic.clone(),
@@ -91,9 +97,13 @@ impl Application {
     /// round trip before exiting.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        axum::serve(self.listener, routes::router(self.state))
-            .with_graceful_shutdown(runtime::shutdown::signal())
-            .await?;
+        axum::serve(
+            self.listener,
+            // The peer address feeds the per-address rate limit.
+            routes::router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(runtime::shutdown::signal())
+        .await?;
         state.sink.flush(Duration::from_secs(5));
         Ok(())
     }

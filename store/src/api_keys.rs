@@ -17,9 +17,14 @@ pub struct NewApiKey {
 }
 
 /// What a key resolves to.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyStatus {
-    Active { key_id: Uuid, merchant_id: Uuid },
+    Active {
+        key_id: Uuid,
+        merchant_id: Uuid,
+        /// The merchant's tier (ingest's rate limits depend on it).
+        tier: std::sync::Arc<str>,
+    },
     Revoked,
     Unknown,
 }
@@ -97,18 +102,20 @@ pub async fn get(db: impl PgExecutor<'_>, key_id: Uuid) -> sqlx::Result<Option<K
 /// Looks a presented secret up by its hash. Comparing hashes through the unique index
 /// leaks nothing usable about the secret through timing.
 pub async fn lookup(pool: &PgPool, secret: &str) -> sqlx::Result<KeyStatus> {
-    let row: Option<(Uuid, Uuid, Option<bool>)> = sqlx::query_as(
-        "SELECT id, merchant_id, revoked_at <= now() FROM api_keys WHERE key_hash = $1",
+    let row: Option<(Uuid, Uuid, Option<bool>, String)> = sqlx::query_as(
+        "SELECT k.id, k.merchant_id, k.revoked_at <= now(), m.tier
+         FROM api_keys k JOIN merchants m ON m.id = k.merchant_id WHERE k.key_hash = $1",
     )
     .bind(&secret::hash(secret)[..])
     .fetch_optional(pool)
     .await?;
     Ok(match row {
         None => KeyStatus::Unknown,
-        Some((_, _, Some(true))) => KeyStatus::Revoked,
-        Some((key_id, merchant_id, _)) => KeyStatus::Active {
+        Some((_, _, Some(true), _)) => KeyStatus::Revoked,
+        Some((key_id, merchant_id, _, tier)) => KeyStatus::Active {
             key_id,
             merchant_id,
+            tier: tier.into(),
         },
     })
 }

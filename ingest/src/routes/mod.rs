@@ -22,11 +22,18 @@ use crate::error::IngestError;
 use crate::startup::AppState;
 
 pub fn router(state: Arc<AppState>) -> Router {
-    Router::new()
+    // What plugins call is rate limited; health and metrics are not.
+    let plugin = Router::new()
         .route("/api/v1/plugins/heartbeat", post(heartbeat::accept))
         .route("/api/v1/plugins/event", post(event::accept))
         .route("/api/v1/plugins/config", get(config::poll))
         .route("/api/v1/plugins/signing-keys", get(config::signing_keys))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::enforce,
+        ));
+    Router::new()
+        .merge(plugin)
         .route("/healthz", get(health::live))
         .route("/readyz", get(health::ready))
         .route("/metrics", get(health::metrics))
