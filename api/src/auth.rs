@@ -2,7 +2,7 @@
 //! disabled agent or a role change takes effect at once, and each route group states
 //! the least role it needs (`routes::router`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::extract::{ConnectInfo, Request, State};
@@ -65,7 +65,7 @@ pub fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
 /// Authenticates the request and refuses it unless the agent has at least `needed`.
 pub async fn require(
     State((state, needed)): State<(Arc<AppState>, Role)>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {

@@ -45,6 +45,8 @@ pub struct Settings {
     #[arg(long, env = "NOTIFICATION_SECRETS_KEY_FILE")]
     pub secrets_key_file: Option<std::path::PathBuf>,
     #[command(flatten)]
+    pub tls: runtime::tls::TlsSettings,
+    #[command(flatten)]
     pub postgres: PostgresSettings,
     #[command(flatten)]
     pub clickhouse: ClickHouseSettings,

@@ -26,6 +26,7 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     router: axum::Router,
+    tls: runtime::tls::TlsSettings,
 }
 
 impl Application {
@@ -58,22 +59,36 @@ impl Application {
                 .map(store::sealed::SecretBox::from_file)
                 .transpose()?,
         });
-        let router = routes::router(state, &settings.cors_origins)?;
+        // HSTS whenever browsers reach the console over TLS (here or at the proxy).
+        let hsts = settings.tls.enabled() || settings.tls.behind_tls_proxy;
+        let router = routes::router(state, &settings.cors_origins, hsts)?;
+        settings.tls.check_plain_http(settings.listen_addr)?;
         let listener = TcpListener::bind(settings.listen_addr).await?;
-        Ok(Self { listener, router })
+        Ok(Self {
+            listener,
+            router,
+            tls: settings.tls.clone(),
+        })
     }
 
     pub fn local_addr(&self) -> std::io::Result<SocketAddr> {
         self.listener.local_addr()
     }
 
-    pub async fn run(self) -> std::io::Result<()> {
-        axum::serve(
-            self.listener,
-            self.router
-                .into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(runtime::shutdown::signal())
-        .await
+    pub async fn run(self) -> anyhow::Result<()> {
+        let app = self
+            .router
+            .into_make_service_with_connect_info::<runtime::tls::Peer>();
+        if self.tls.enabled() {
+            let tls = runtime::tls::TlsListener::start(self.listener, &self.tls)?;
+            axum::serve(tls, app)
+                .with_graceful_shutdown(runtime::shutdown::signal())
+                .await?;
+        } else {
+            axum::serve(self.listener, app)
+                .with_graceful_shutdown(runtime::shutdown::signal())
+                .await?;
+        }
+        Ok(())
     }
 }

@@ -251,6 +251,19 @@ impl TestEnv {
         }
     }
 
+    /// A major version above every release of `cms` in the registry, so a test's own
+    /// release line is the newest whatever earlier runs and test binaries published.
+    pub async fn next_major(&self, cms: &str) -> i64 {
+        let max: Option<i32> = sqlx::query_scalar(
+            "SELECT max(version_key[1]) FROM plugin_versions_registry WHERE cms = $1",
+        )
+        .bind(cms)
+        .fetch_one(&self.pool)
+        .await
+        .expect("registry");
+        i64::from(max.unwrap_or(0)) + 1
+    }
+
     /// Deletes a merchant's installations with the notices written for them (tests and
     /// benchmarks that put the fleet back as it was).
     pub async fn delete_installations(&self, merchant: Uuid) -> sqlx::Result<()> {

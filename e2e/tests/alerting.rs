@@ -9,7 +9,6 @@ use std::time::{Duration, Instant};
 
 use axum::routing::post;
 use axum::Router;
-use chrono::Utc;
 use e2e::TestEnv;
 use policy::advice::Channel;
 use store::audit::Actor;
@@ -81,7 +80,7 @@ async fn alertmanager_delivers_plugin_outdated_high_when_a_fifth_of_the_fleet_is
     // Enough outdated installations of a merchant of its own to put the fleet above
     // 25 %: behind a release of their own CMS line, so the status job keeps them so.
     let m = env.merchant().await;
-    let tag = Utc::now().timestamp() + 31;
+    let tag = env.next_major("custom").await;
     let release = NewRelease {
         cms: "custom".into(),
         version: format!("{tag}.0.0"),

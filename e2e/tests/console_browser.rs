@@ -7,7 +7,6 @@
 use std::process::Command;
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use e2e::TestEnv;
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -49,8 +48,8 @@ async fn an_operator_blocks_an_outdated_installation_from_the_console_and_a_view
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let admin = env.agent(Role::Admin).await;
-    // A release line of its own (major = now), so the installation is outdated.
-    let tag = Utc::now().timestamp() + 23;
+    // A release line of its own (above every earlier one), so the installation is outdated.
+    let tag = env.next_major("shopify").await;
     let (installed, latest) = (format!("{tag}.0.0"), format!("{tag}.0.5"));
     for v in [&installed, &latest] {
         let r = env

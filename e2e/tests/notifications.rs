@@ -414,7 +414,7 @@ async fn every_channel_delivers_the_right_content_and_each_acknowledgement_path_
         "channels": ["email", "webhook", "slack", "sms"], "webhook_url": format!("http://{hook}/hook"),
         "webhook_secret": secret, "slack_webhook_url": format!("http://{slack}/slack"), "sms_phone": phone,
         "escalate": false})).await;
-    let tag = Utc::now().timestamp() + 41;
+    let tag = env.next_major("prestashop").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.1.0"));
     release_line(
         &env,
@@ -582,7 +582,7 @@ async fn the_plugin_acknowledges_an_in_app_notice_with_an_event() {
         json!({"channels": ["in_app"], "escalate": false}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 43;
+    let tag = env.next_major("magento").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
     release_line(&env, &s.admin, "magento", &[(&old, false), (&new, false)]).await;
     let (inst, hb) = installation(&env, &s.merchant, "magento", &old, "inapp.example").await;
@@ -656,7 +656,7 @@ async fn a_webhook_receiver_down_then_up_gets_the_notice_once() {
         "webhook_secret": "whsec_down_then_up_0001", "escalate": false}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 47;
+    let tag = env.next_major("noncms").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
     release_line(&env, &s.admin, "noncms", &[(&old, false), (&new, false)]).await;
     let (inst, _) = installation(&env, &s.merchant, "noncms", &old, "down.example").await;
@@ -706,7 +706,7 @@ async fn a_dispatcher_killed_mid_send_resends_with_the_same_idempotency_id() {
         "webhook_secret": "whsec_killed_mid_send_01", "escalate": false}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 53;
+    let tag = env.next_major("magento").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
     release_line(&env, &s.admin, "magento", &[(&old, false), (&new, false)]).await;
     let (inst, _) = installation(&env, &s.merchant, "magento", &old, "killed.example").await;
@@ -748,7 +748,7 @@ async fn quiet_hours_hold_back_all_but_critical_notices() {
         "quiet_hours": {"start": hour, "end": (hour + 2) % 24}}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 59;
+    let tag = env.next_major("custom").await;
     let (old, minor, fix) = (
         format!("{tag}.0.0"),
         format!("{tag}.1.0"),
@@ -824,7 +824,7 @@ async fn an_unacknowledged_notice_escalates_to_email_then_sms() {
         json!({"channels": ["in_app"], "sms_phone": phone, "escalate": true}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 61;
+    let tag = env.next_major("shopify").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
     release_line(&env, &s.admin, "shopify", &[(&old, false), (&new, false)]).await;
     let (inst, _) = installation(&env, &s.merchant, "shopify", &old, "escalate.example").await;
@@ -857,7 +857,7 @@ async fn a_new_release_is_announced_to_the_installations_it_leaves_behind() {
         json!({"channels": ["in_app"], "escalate": false}),
     )
     .await;
-    let tag = Utc::now().timestamp() + 67;
+    let tag = env.next_major("noncms").await;
     let (old, new) = (format!("{tag}.0.0"), format!("{tag}.2.0"));
     release_line(&env, &s.admin, "noncms", &[(&old, false)]).await;
     let (inst, hb) = installation(&env, &s.merchant, "noncms", &old, "behind.example").await;
@@ -866,20 +866,16 @@ async fn a_new_release_is_announced_to_the_installations_it_leaves_behind() {
         "SELECT trigger, to_version, upgrade_type FROM plugin_upgrade_notifications WHERE installation_id = $1",
     )
     .bind(inst).fetch_all(&env.pool).await.unwrap();
-    // Another test's newer noncms line may be announced too; ours must be there once.
-    let ours: Vec<_> = notices.iter().filter(|n| n.1 == new).collect();
-    assert_eq!(
-        ours,
-        [&("release".to_owned(), new.clone(), "minor".to_owned())],
-        "{notices:?}"
-    );
+    // The announcement names the newest noncms release: ours, unless another test of
+    // this file published a newer line meanwhile. Either way: one release notice.
+    assert_eq!(notices.len(), 1, "{notices:?}");
+    assert_eq!(notices[0].0, "release");
+    let major: i64 = notices[0].1.split('.').next().unwrap().parse().unwrap();
+    assert!(major >= tag, "{notices:?}");
     let started = Instant::now();
     loop {
         let answer = env.heartbeat(&s.merchant.key, &hb).await.body;
-        if answer["notices"]
-            .as_array()
-            .is_some_and(|n| n.iter().any(|n| n["to_version"] == json!(new)))
-        {
+        if answer["notices"].as_array().is_some_and(|n| n.len() == 1) {
             break;
         }
         assert!(

@@ -5,7 +5,6 @@
 
 use std::time::{Duration, Instant};
 
-use chrono::Utc;
 use e2e::{ApiReply, TestEnv, TestMerchant};
 use reqwest::{Method, StatusCode};
 use serde_json::{json, Value};
@@ -598,8 +597,8 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
     let m = env.merchant().await;
     let admin = env.agent(Role::Admin).await;
     let operator = env.agent(Role::Operator).await;
-    // A release line of its own (major = now), newer than any earlier run's.
-    let tag = Utc::now().timestamp() + 7;
+    // A release line of its own, above every earlier one.
+    let tag = env.next_major("prestashop").await;
     let (installed, latest) = (format!("{tag}.0.0"), format!("{tag}.1.0"));
     for v in [&installed, &latest] {
         let r = env

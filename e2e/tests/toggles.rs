@@ -273,9 +273,9 @@ async fn the_answer_carries_upgrade_advice_from_the_registry() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let installation = Uuid::new_v4();
-    // A release line of its own, newer than any an earlier run left in a persistent dev
-    // database (its major is the current time), so this run's releases are the newest.
-    let tag = Utc::now().timestamp();
+    // A release line of its own, above every release an earlier run or test left in
+    // the registry, so this run's releases are the newest.
+    let tag = env.next_major("shopify").await;
     let (old, fix, latest) = (
         format!("{tag}.0.0"),
         format!("{tag}.0.1"),

@@ -39,6 +39,8 @@ pub struct Settings {
     /// Retry-After sent with 503 responses.
     #[arg(long, env = "INGEST_RETRY_AFTER_SECS", default_value_t = 5)]
     pub retry_after_secs: u64,
+    #[command(flatten)]
+    pub tls: runtime::tls::TlsSettings,
     /// Requests per second and burst per source address, `rate:burst` (shops on
     /// shared hosting share an address: keep it well above one key's limit).
     #[arg(

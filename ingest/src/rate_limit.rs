@@ -4,7 +4,7 @@
 //! work is done for it.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -155,7 +155,7 @@ impl RateLimiter {
 /// key that authenticates; others are refused by the handler) the key's bucket.
 pub async fn enforce(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
     request: Request,
     next: Next,
 ) -> Response {

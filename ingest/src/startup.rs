@@ -39,6 +39,7 @@ pub struct AppState {
 pub struct Application {
     listener: TcpListener,
     state: Arc<AppState>,
+    tls: runtime::tls::TlsSettings,
 }
 
 impl Application {
@@ -83,8 +84,13 @@ impl Application {
             heartbeat_interval_secs: settings.heartbeat_interval_secs,
             retry_after_secs: settings.retry_after_secs,
         });
+        settings.tls.check_plain_http(settings.listen_addr)?;
         let listener = TcpListener::bind(settings.listen_addr).await?;
-        Ok(Self { listener, state })
+        Ok(Self {
+            listener,
+            state,
+            tls: settings.tls.clone(),
+        })
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -97,13 +103,19 @@ impl Application {
     /// round trip before exiting.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        axum::serve(
-            self.listener,
-            // The peer address feeds the per-address rate limit.
-            routes::router(self.state).into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .with_graceful_shutdown(runtime::shutdown::signal())
-        .await?;
+        // The peer address feeds the per-address rate limit.
+        let app =
+            routes::router(self.state).into_make_service_with_connect_info::<runtime::tls::Peer>();
+        if self.tls.enabled() {
+            let tls = runtime::tls::TlsListener::start(self.listener, &self.tls)?;
+            axum::serve(tls, app)
+                .with_graceful_shutdown(runtime::shutdown::signal())
+                .await?;
+        } else {
+            axum::serve(self.listener, app)
+                .with_graceful_shutdown(runtime::shutdown::signal())
+                .await?;
+        }
         state.sink.flush(Duration::from_secs(5));
         Ok(())
     }

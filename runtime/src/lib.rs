@@ -5,3 +5,4 @@ pub mod logging;
 pub mod metrics;
 pub mod settings;
 pub mod shutdown;
+pub mod tls;

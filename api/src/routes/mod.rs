@@ -41,7 +41,7 @@ fn with_role(
     ))
 }
 
-pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<Router> {
+pub fn router(state: Arc<AppState>, cors_origins: &[String], hsts: bool) -> anyhow::Result<Router> {
     let viewer = Router::new()
         .route("/api/v1/auth/me", get(agents::me))
         .route("/api/v1/plugins/list", get(installations::list))
@@ -107,6 +107,10 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
         .allow_methods([Method::GET, Method::POST, Method::PATCH, Method::PUT])
         .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE]);
 
+    let hsts = SetResponseHeaderLayer::if_not_present(
+        header::STRICT_TRANSPORT_SECURITY,
+        hsts.then(|| HeaderValue::from_static("max-age=31536000; includeSubDomains")),
+    );
     Ok(with_role(viewer, &state, Role::Viewer)
         .merge(with_role(operator, &state, Role::Operator))
         .merge(with_role(admin, &state, Role::Admin))
@@ -115,6 +119,7 @@ pub fn router(state: Arc<AppState>, cors_origins: &[String]) -> anyhow::Result<R
         .with_state(state)
         .layer(RequestBodyLimitLayer::new(BODY_LIMIT))
         .layer(cors)
+        .layer(hsts)
         .layer(SetResponseHeaderLayer::if_not_present(
             header::X_CONTENT_TYPE_OPTIONS,
             HeaderValue::from_static("nosniff"),
