@@ -54,9 +54,10 @@ impl NoticeCache {
         cache
     }
 
-    /// The installation's unacknowledged notices (none when PostgreSQL cannot say:
+    /// The installation's unacknowledged notices, for its own merchant only (none when
+    /// PostgreSQL cannot say:
     /// a notice waits for the next heartbeat, the heartbeat is not refused).
-    pub async fn for_installation(&self, id: Uuid) -> Vec<InAppNotice> {
+    pub async fn for_installation(&self, id: Uuid, merchant: Uuid) -> Vec<InAppNotice> {
         let pending = self
             .pending
             .read()
@@ -65,7 +66,7 @@ impl NoticeCache {
         if !pending {
             return Vec::new();
         }
-        store::notifications::unacknowledged_for(&self.pool, id)
+        store::notifications::unacknowledged_for(&self.pool, id, merchant)
             .await
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "in-app notices not read");

@@ -656,18 +656,23 @@ pub async fn notices_changed_since(
     .await
 }
 
-/// One installation's unacknowledged notices of the last 30 days, oldest first.
+/// One installation's unacknowledged notices of the last 30 days, oldest first. The
+/// merchant is part of the key: another merchant's key naming this installation id
+/// must learn nothing.
 pub async fn unacknowledged_for(
     pool: &PgPool,
     installation: Uuid,
+    merchant: Uuid,
 ) -> sqlx::Result<Vec<InAppNotice>> {
     sqlx::query_as(
         "SELECT id AS notice_id, installation_id, to_version, upgrade_type, priority, critical, message, created_at
          FROM plugin_upgrade_notifications
-         WHERE installation_id = $1 AND acked_at IS NULL AND created_at > now() - interval '30 days'
+         WHERE installation_id = $1 AND merchant_id = $2 AND acked_at IS NULL
+           AND created_at > now() - interval '30 days'
          ORDER BY created_at",
     )
     .bind(installation)
+    .bind(merchant)
     .fetch_all(pool)
     .await
 }

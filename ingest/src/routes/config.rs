@@ -73,7 +73,10 @@ pub async fn poll(
         runtime_version: param(&q, "runtime_version", 64, false)?.map(str::to_owned),
         cms_version: param(&q, "cms_version", 64, false)?.map(str::to_owned),
     };
-    let notices = state.notices.for_installation(installation_id).await;
+    let notices = state
+        .notices
+        .for_installation(installation_id, merchant.merchant_id)
+        .await;
     let answer = answer(&state, &facts, false, Utc::now(), notices);
     let etag = answer.etag();
     let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));

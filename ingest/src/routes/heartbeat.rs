@@ -107,7 +107,10 @@ async fn handle(
                 &facts,
                 failing,
                 envelope.received_at,
-                state.notices.for_installation(installation_id).await,
+                state
+                    .notices
+                    .for_installation(installation_id, merchant.merchant_id)
+                    .await,
             ),
             next_heartbeat_in_secs: state.heartbeat_interval_secs,
         }),
