@@ -63,20 +63,36 @@ pub fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
 }
 
 /// Authenticates the request and refuses it unless the agent has at least `needed`.
+/// An address whose failed authentications exceed `API_AUTH_FAILURES_PER_ADDRESS` is
+/// refused (429) before any lookup until its bucket refills: guessing tokens or
+/// flooding PostgreSQL with lookups costs the guesser, not the database.
 pub async fn require(
     State((state, needed)): State<(Arc<AppState>, Role)>,
     ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let token = bearer(request.headers())?;
+    let source = source_address(peer.ip(), request.headers(), &state.trusted_proxies);
+    let now = std::time::Instant::now();
+    let limit = state.auth_failure_limit;
+    state
+        .auth_failures
+        .check(&source, limit, now)
+        .map_err(|l| ApiError::RateLimited {
+            retry_after_secs: l.retry_after_secs(),
+        })?;
+    let failed = |e: ApiError| {
+        let _ = state.auth_failures.take(source, limit, now);
+        e
+    };
+    let token = bearer(request.headers()).map_err(failed)?;
     let agent = store::agents::authenticate(&state.pool, token)
         .await?
-        .ok_or(ApiError::InvalidToken)?;
+        .ok_or(ApiError::InvalidToken)
+        .map_err(failed)?;
     if agent.role < needed {
         return Err(ApiError::Forbidden(needed));
     }
-    let source = source_address(peer.ip(), request.headers(), &state.trusted_proxies);
     request.extensions_mut().insert(Caller { agent, source });
     Ok(next.run(request).await)
 }

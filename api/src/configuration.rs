@@ -31,6 +31,10 @@ pub struct Settings {
         default_value = ""
     )]
     pub trusted_proxies: Vec<String>,
+    /// Failed authentications per source address, `rate:burst`; past it the address
+    /// gets 429 until its bucket refills.
+    #[arg(long, env = "API_AUTH_FAILURES_PER_ADDRESS", default_value = "1:20")]
+    pub auth_failures_per_address: runtime::rate_limit::Limit,
     /// How often the fleet overview is recomputed (it is served from memory).
     #[arg(long, env = "API_STATS_REFRESH_SECS", default_value_t = 5)]
     pub stats_refresh_secs: u64,

@@ -38,6 +38,9 @@ pub enum ApiError {
     Conflict { code: &'static str, message: String },
     #[error("{0} is unavailable; retry later")]
     Unavailable(&'static str),
+    /// Too many failed authentications from this address.
+    #[error("too many failed authentications from this address; retry later")]
+    RateLimited { retry_after_secs: u64 },
 }
 
 /// The problem document (RFC 9457) plus this API's stable `code` and the `field`.
@@ -73,6 +76,7 @@ impl ApiError {
             ApiError::BadJson(_) => "invalid_json",
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Conflict { code, .. } => code,
+            ApiError::RateLimited { .. } => "rate_limited",
             ApiError::Unavailable("PostgreSQL") => "database_unavailable",
             ApiError::Unavailable(_) => "clickhouse_unavailable",
         }
@@ -88,6 +92,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             ApiError::Conflict { .. } => StatusCode::CONFLICT,
             ApiError::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
+            ApiError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
         }
     }
 }
@@ -133,6 +138,9 @@ impl IntoResponse for ApiError {
         }
         if matches!(self, ApiError::Unavailable(_)) {
             headers.insert(header::RETRY_AFTER, HeaderValue::from_static("5"));
+        }
+        if let ApiError::RateLimited { retry_after_secs } = self {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from(retry_after_secs));
         }
         response
     }

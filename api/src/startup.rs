@@ -21,6 +21,9 @@ pub struct AppState {
     pub toggle_max_duration: chrono::Duration,
     /// Seals merchants' webhook secrets and Slack URLs (None: they cannot be stored).
     pub secrets: Option<store::sealed::SecretBox>,
+    /// Failed authentications per source address.
+    pub auth_failures: runtime::rate_limit::TokenBuckets<std::net::IpAddr>,
+    pub auth_failure_limit: runtime::rate_limit::Limit,
 }
 
 pub struct Application {
@@ -58,6 +61,8 @@ impl Application {
                 .as_deref()
                 .map(store::sealed::SecretBox::from_file)
                 .transpose()?,
+            auth_failures: Default::default(),
+            auth_failure_limit: settings.auth_failures_per_address,
         });
         // HSTS whenever browsers reach the console over TLS (here or at the proxy).
         let hsts = settings.tls.enabled() || settings.tls.behind_tls_proxy;

@@ -44,6 +44,16 @@ impl Reply {
     }
 }
 
+/// A process started by `TestEnv::spawn_service`, killed when dropped.
+pub struct ServiceProcess(std::process::Child);
+
+impl Drop for ServiceProcess {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
 /// An Ops API response.
 #[derive(Debug)]
 pub struct ApiReply {
@@ -279,6 +289,37 @@ impl TestEnv {
             sqlx::query(statement).bind(merchant).execute(&mut *tx).await?;
         }
         tx.commit().await
+    }
+
+    /// One of our binaries started apart from the stack's services (its own port and
+    /// settings), killed when dropped.
+    pub fn spawn_service(&self, name: &str, vars: &[(&str, &std::ffi::OsStr)]) -> ServiceProcess {
+        let bin = self.binary(name);
+        assert!(
+            bin.exists(),
+            "{} not built (cargo build --workspace --bins)",
+            bin.display()
+        );
+        let mut cmd = std::process::Command::new(bin);
+        cmd.env("LOG_FORMAT", "json")
+            .env(
+                "INGEST_SIGNING_KEYS_FILE",
+                self.root.join(".state/signing-keys"),
+            )
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null());
+        for (k, v) in vars {
+            cmd.env(k, v);
+        }
+        ServiceProcess(cmd.spawn().expect("spawn"))
+    }
+
+    /// The path of one of our binaries in the build.
+    pub fn binary(&self, name: &str) -> std::path::PathBuf {
+        let target = std::env::var("CARGO_TARGET_DIR")
+            .map(std::path::PathBuf::from)
+            .unwrap_or_else(|_| self.root.join("target"));
+        target.join("debug").join(name)
     }
 
     /// Runs `dev/stack <args>` (start/stop a backing service) and fails with its output.

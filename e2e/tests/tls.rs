@@ -4,25 +4,12 @@
 //! non-loopback address with plain HTTP and no declared proxy.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use e2e::TestEnv;
 use reqwest::StatusCode;
 use serde_json::json;
-
-fn bin(env: &TestEnv, name: &str) -> PathBuf {
-    let target = std::env::var("CARGO_TARGET_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|_| env.root.join("target"));
-    let path = target.join("debug").join(name);
-    assert!(
-        path.exists(),
-        "{} not built (cargo build --workspace --bins)",
-        path.display()
-    );
-    path
-}
 
 /// A self-signed certificate for 127.0.0.1 (openssl), written as cert.pem/key.pem in `dir`.
 fn certificate(dir: &Path, name: &str) -> (PathBuf, PathBuf) {
@@ -73,30 +60,16 @@ fn client(trusting: &Path) -> reqwest::Client {
         .expect("client")
 }
 
-struct Killed(Child);
-impl Drop for Killed {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-fn spawn(env: &TestEnv, name: &str, vars: &[(&str, &Path)], more: &[(&str, &str)]) -> Killed {
-    let mut cmd = Command::new(bin(env, name));
-    cmd.env("LOG_FORMAT", "json")
-        .env(
-            "INGEST_SIGNING_KEYS_FILE",
-            env.root.join(".state/signing-keys"),
-        )
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null());
-    for (k, v) in vars {
-        cmd.env(k, v);
-    }
-    for (k, v) in more {
-        cmd.env(k, v);
-    }
-    Killed(cmd.spawn().expect("spawn"))
+fn spawn(
+    env: &TestEnv,
+    name: &str,
+    files: &[(&str, &Path)],
+    more: &[(&str, &str)],
+) -> e2e::ServiceProcess {
+    let mut vars: Vec<(&str, &std::ffi::OsStr)> =
+        files.iter().map(|(k, v)| (*k, v.as_os_str())).collect();
+    vars.extend(more.iter().map(|(k, v)| (*k, std::ffi::OsStr::new(*v))));
+    env.spawn_service(name, &vars)
 }
 
 async fn until_ok(what: &str, f: impl AsyncFn() -> bool) {
@@ -200,7 +173,7 @@ async fn ingest_and_api_serve_https_and_reload_a_renewed_certificate() {
     );
 
     // Plain HTTP on a non-loopback address without a declared proxy: refused at startup.
-    let mut refused = Command::new(bin(&env, "ingest"))
+    let mut refused = Command::new(env.binary("ingest"))
         .env("INGEST_LISTEN_ADDR", "0.0.0.0:18446")
         .env("LOG_FORMAT", "json")
         .output()

@@ -5,8 +5,10 @@
 
 use std::collections::HashMap;
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::sync::Arc;
+use std::time::Instant;
+
+use runtime::rate_limit::TokenBuckets;
 
 use axum::extract::{ConnectInfo, Request, State};
 use axum::middleware::Next;
@@ -16,34 +18,7 @@ use uuid::Uuid;
 use crate::error::IngestError;
 use crate::startup::AppState;
 
-/// Requests per second and how many may come at once.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limit {
-    pub per_sec: f64,
-    pub burst: f64,
-}
-
-impl std::str::FromStr for Limit {
-    type Err = String;
-
-    /// `rate:burst`, e.g. `50:500`.
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let (rate, burst) = s
-            .split_once(':')
-            .ok_or_else(|| format!("{s:?}: expected rate:burst, e.g. 50:500"))?;
-        let parse = |v: &str| {
-            v.trim()
-                .parse::<f64>()
-                .ok()
-                .filter(|n| n.is_finite() && *n > 0.0)
-                .ok_or_else(|| format!("{s:?}: {v:?} is not a positive number"))
-        };
-        Ok(Limit {
-            per_sec: parse(rate)?,
-            burst: parse(burst)?,
-        })
-    }
-}
+pub use runtime::rate_limit::{Limit, Limited};
 
 /// `tier=rate:burst,…`; the tier `standard` is the default for unknown tiers.
 pub fn parse_tiers(s: &str) -> Result<HashMap<String, Limit>, String> {
@@ -69,26 +44,10 @@ enum Subject {
     Key(Uuid),
 }
 
-struct Bucket {
-    tokens: f64,
-    at: Instant,
-}
-
-const SHARDS: usize = 16;
-/// Buckets per shard before idle (full) ones are swept.
-const SWEEP_AT: usize = 50_000;
-
 pub struct RateLimiter {
     per_address: Limit,
     tiers: HashMap<String, Limit>,
-    shards: Vec<Mutex<HashMap<Subject, Bucket>>>,
-}
-
-/// Over the limit: retry after this long.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct Limited {
-    pub retry_after: Duration,
-    pub limit: Limit,
+    buckets: TokenBuckets<Subject>,
 }
 
 impl RateLimiter {
@@ -96,7 +55,7 @@ impl RateLimiter {
         Self {
             per_address,
             tiers,
-            shards: (0..SHARDS).map(|_| Mutex::default()).collect(),
+            buckets: TokenBuckets::default(),
         }
     }
 
@@ -112,34 +71,7 @@ impl RateLimiter {
     }
 
     fn take(&self, subject: Subject, limit: Limit, now: Instant) -> Result<(), Limited> {
-        use std::hash::{Hash, Hasher};
-        let mut h = std::collections::hash_map::DefaultHasher::new();
-        subject.hash(&mut h);
-        let mut shard = self.shards[h.finish() as usize % SHARDS]
-            .lock()
-            .unwrap_or_else(|p| p.into_inner());
-        if shard.len() >= SWEEP_AT {
-            // A bucket that has refilled is indistinguishable from a new one.
-            shard.retain(|_, b| {
-                b.tokens + now.duration_since(b.at).as_secs_f64() * limit.per_sec < limit.burst
-            });
-        }
-        let b = shard.entry(subject).or_insert(Bucket {
-            tokens: limit.burst,
-            at: now,
-        });
-        b.tokens =
-            (b.tokens + now.duration_since(b.at).as_secs_f64() * limit.per_sec).min(limit.burst);
-        b.at = now;
-        if b.tokens >= 1.0 {
-            b.tokens -= 1.0;
-            Ok(())
-        } else {
-            Err(Limited {
-                retry_after: Duration::from_secs_f64((1.0 - b.tokens) / limit.per_sec),
-                limit,
-            })
-        }
+        self.buckets.take(subject, limit, now)
     }
 
     pub fn address(&self, ip: IpAddr, now: Instant) -> Result<(), Limited> {
@@ -170,7 +102,7 @@ pub async fn enforce(
     match verdict {
         Ok(()) => next.run(request).await,
         Err(l) => IngestError::RateLimited {
-            retry_after_secs: l.retry_after.as_secs_f64().ceil().max(1.0) as u64,
+            retry_after_secs: l.retry_after_secs(),
             limit: l.limit.burst as u64,
         }
         .into_response(),
@@ -180,6 +112,7 @@ pub async fn enforce(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::time::Duration;
 
     fn limiter() -> RateLimiter {
         RateLimiter::new(

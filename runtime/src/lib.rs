@@ -3,6 +3,7 @@
 
 pub mod logging;
 pub mod metrics;
+pub mod rate_limit;
 pub mod settings;
 pub mod shutdown;
 pub mod tls;
