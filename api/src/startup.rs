@@ -81,19 +81,6 @@ impl Application {
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
-        let app = self
-            .router
-            .into_make_service_with_connect_info::<runtime::tls::Peer>();
-        if self.tls.enabled() {
-            let tls = runtime::tls::TlsListener::start(self.listener, &self.tls)?;
-            axum::serve(tls, app)
-                .with_graceful_shutdown(runtime::shutdown::signal())
-                .await?;
-        } else {
-            axum::serve(self.listener, app)
-                .with_graceful_shutdown(runtime::shutdown::signal())
-                .await?;
-        }
-        Ok(())
+        runtime::tls::serve(self.listener, &self.tls, self.router).await
     }
 }

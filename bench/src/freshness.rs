@@ -8,7 +8,7 @@ use e2e::TestEnv;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::report::Figure;
+use crate::report::{percentile, Figure};
 
 async fn visible(env: &TestEnv, table: &str, installation: Uuid) -> bool {
     env.clickhouse
@@ -20,14 +20,6 @@ async fn visible(env: &TestEnv, table: &str, installation: Uuid) -> bool {
         .await
         .unwrap_or(0)
         > 0
-}
-
-fn percentile(v: &mut [f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * q).round() as usize]
 }
 
 pub async fn run(env: Arc<TestEnv>, rate: f64, secs: u64) -> anyhow::Result<Vec<Figure>> {

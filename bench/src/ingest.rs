@@ -18,7 +18,7 @@ use e2e::TestEnv;
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::report::Figure;
+use crate::report::{percentile, Figure};
 
 const PATH: &str = "/api/v1/plugins/heartbeat";
 
@@ -52,12 +52,10 @@ struct Run {
     p99_ms: f64,
 }
 
-fn percentile(v: &mut [u32], q: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_unstable();
-    f64::from(v[((v.len() - 1) as f64 * q).round() as usize]) / 1000.0
+/// Latencies recorded in microseconds, as a quantile in milliseconds.
+fn quantile_ms(v: &[u32], q: f64) -> f64 {
+    let mut ms: Vec<f64> = v.iter().map(|&us| f64::from(us) / 1000.0).collect();
+    percentile(&mut ms, q)
 }
 
 /// Closed loop: `connections` clients send back to back for `secs`.
@@ -115,8 +113,8 @@ async fn saturate(
     let per_sec = all.len() as f64 / started.elapsed().as_secs_f64();
     Ok(Run {
         per_sec,
-        p50_ms: percentile(&mut all, 0.5),
-        p99_ms: percentile(&mut all, 0.99),
+        p50_ms: quantile_ms(&all, 0.5),
+        p99_ms: quantile_ms(&all, 0.99),
     })
 }
 
@@ -161,8 +159,8 @@ async fn paced(client: &reqwest::Client, t: &Target, rate: f64, secs: u64) -> an
     }
     Ok(Run {
         per_sec: lat.len() as f64 / started.elapsed().as_secs_f64(),
-        p50_ms: percentile(&mut lat, 0.5),
-        p99_ms: percentile(&mut lat, 0.99),
+        p50_ms: quantile_ms(&lat, 0.5),
+        p99_ms: quantile_ms(&lat, 0.99),
     })
 }
 

@@ -13,7 +13,7 @@ use serde::Serialize;
 use store::agents::Role;
 use uuid::Uuid;
 
-use crate::report::Figure;
+use crate::report::{percentile, Figure};
 
 const HEALTH_DAYS: u32 = 30;
 
@@ -39,10 +39,7 @@ struct DailyPart {
 }
 
 fn p95(mut v: Vec<f64>) -> f64 {
-    v.sort_by(f64::total_cmp);
-    v.get(((v.len().max(1) - 1) as f64 * 0.95).round() as usize)
-        .copied()
-        .unwrap_or(0.0)
+    percentile(&mut v, 0.95)
 }
 
 async fn seed_postgres(env: &TestEnv, merchant: Uuid, n: i64) -> anyhow::Result<()> {

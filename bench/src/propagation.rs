@@ -10,15 +10,7 @@ use store::audit::Actor;
 use store::toggles::ScopeSpec;
 use uuid::Uuid;
 
-use crate::report::Figure;
-
-fn percentile(v: &mut [f64], q: f64) -> f64 {
-    if v.is_empty() {
-        return 0.0;
-    }
-    v.sort_by(f64::total_cmp);
-    v[((v.len() - 1) as f64 * q).round() as usize]
-}
+use crate::report::{percentile, Figure};
 
 pub async fn run(env: &TestEnv, toggles: usize) -> anyhow::Result<Vec<Figure>> {
     let m = env.merchant().await;

@@ -26,6 +26,15 @@ impl Figure {
     }
 }
 
+/// The `q` quantile (nearest rank) of `v`; 0 for no samples.
+pub fn percentile(v: &mut [f64], q: f64) -> f64 {
+    if v.is_empty() {
+        return 0.0;
+    }
+    v.sort_by(f64::total_cmp);
+    v[((v.len() - 1) as f64 * q).round() as usize]
+}
+
 fn versions() -> Vec<(String, String)> {
     let cmd = |c: &str, args: &[&str]| {
         std::process::Command::new(c)

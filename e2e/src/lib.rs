@@ -69,6 +69,22 @@ impl ApiReply {
     }
 }
 
+/// A stable release with only its CMS and version set (tests fill in the rest).
+pub fn release(cms: &str, version: &str) -> store::registry::NewRelease {
+    store::registry::NewRelease {
+        cms: cms.into(),
+        version: version.into(),
+        channel: policy::advice::Channel::Stable,
+        min_supported_version: None,
+        security_fix: false,
+        min_runtime_version: None,
+        min_cms_version: None,
+        tested_up_to: None,
+        changelog: String::new(),
+        package_url: None,
+    }
+}
+
 /// A toggle as a test sets it.
 pub fn toggle(
     key: &str,
@@ -144,6 +160,24 @@ impl TestEnv {
             key_id: key.id,
             key: key.secret,
         }
+    }
+
+    /// Publishes a release through the Ops API as `admin`; a release already published
+    /// (by a test sharing the line) is fine.
+    pub async fn publish_release(&self, admin: &str, release: &Value) {
+        let r = self
+            .api(
+                Some(admin),
+                reqwest::Method::POST,
+                "/api/v1/releases",
+                Some(release),
+            )
+            .await;
+        assert!(
+            r.status == StatusCode::CREATED || r.code() == "already_published",
+            "{:?}",
+            r.body
+        );
     }
 
     /// An ops agent with `role`, created for one test; returns its token.

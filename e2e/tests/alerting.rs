@@ -10,9 +10,7 @@ use std::time::{Duration, Instant};
 use axum::routing::post;
 use axum::Router;
 use e2e::TestEnv;
-use policy::advice::Channel;
 use store::audit::Actor;
-use store::registry::NewRelease;
 
 const SLACK_RECEIVER: &str = "127.0.0.1:9098";
 const PROMETHEUS: &str = "http://127.0.0.1:9090";
@@ -81,18 +79,7 @@ async fn alertmanager_delivers_plugin_outdated_high_when_a_fifth_of_the_fleet_is
     // 25 %: behind a release of their own CMS line, so the status job keeps them so.
     let m = env.merchant().await;
     let tag = env.next_major("custom").await;
-    let release = NewRelease {
-        cms: "custom".into(),
-        version: format!("{tag}.0.0"),
-        channel: Channel::Stable,
-        min_supported_version: None,
-        security_fix: false,
-        min_runtime_version: None,
-        min_cms_version: None,
-        tested_up_to: None,
-        changelog: String::new(),
-        package_url: None,
-    };
+    let release = e2e::release("custom", &format!("{tag}.0.0"));
     store::registry::publish(&env.pool, &release, &Actor::new("e2e:alerting"))
         .await
         .expect("publish");

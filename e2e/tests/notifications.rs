@@ -185,19 +185,11 @@ async fn shop(env: &TestEnv, locale: &str, preferences: Value) -> Shop {
 /// (so an installation created afterwards gets only the notices a test sends).
 async fn release_line(env: &TestEnv, admin: &str, cms: &str, versions: &[(&str, bool)]) {
     for (v, security_fix) in versions {
-        let r = env
-            .api(
-                Some(admin),
-                Method::POST,
-                "/api/v1/releases",
-                Some(&json!({"cms": cms, "version": v, "security_fix": security_fix})),
-            )
-            .await;
-        assert!(
-            r.status == StatusCode::CREATED || r.code() == "already_published",
-            "{:?}",
-            r.body
-        );
+        env.publish_release(
+            admin,
+            &json!({"cms": cms, "version": v, "security_fix": security_fix}),
+        )
+        .await;
     }
     let newest = versions.last().unwrap().0;
     let started = Instant::now();

@@ -601,19 +601,11 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
     let tag = env.next_major("prestashop").await;
     let (installed, latest) = (format!("{tag}.0.0"), format!("{tag}.1.0"));
     for v in [&installed, &latest] {
-        let r = env
-            .api(
-                Some(&admin),
-                Method::POST,
-                "/api/v1/releases",
-                Some(&json!({"cms": "prestashop", "version": v, "changelog": "faster checkout"})),
-            )
-            .await;
-        assert!(
-            r.status == StatusCode::CREATED || r.code() == "already_published",
-            "{:?}",
-            r.body
-        );
+        env.publish_release(
+            &admin,
+            &json!({"cms": "prestashop", "version": v, "changelog": "faster checkout"}),
+        )
+        .await;
     }
     let installation = Uuid::new_v4();
     fleet(&env, &m, &[json!({"installation_id": installation, "cms": "prestashop", "plugin_version": installed})]).await;

@@ -5,11 +5,9 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use e2e::TestEnv;
-use policy::advice::Channel;
 use reqwest::StatusCode;
 use serde_json::json;
 use store::audit::Actor;
-use store::registry::NewRelease;
 use store::toggles::ScopeSpec;
 use uuid::Uuid;
 
@@ -86,18 +84,7 @@ async fn statuses_follow_the_registry_toggles_events_and_silence() {
 
     // A newer release: both are behind (the job runs on the registry's NOTIFY).
     let version = format!("90.{}.0", Uuid::new_v4().as_u128() % 100_000);
-    let release = NewRelease {
-        cms: "magento".into(),
-        version,
-        channel: Channel::Stable,
-        min_supported_version: None,
-        security_fix: false,
-        min_runtime_version: None,
-        min_cms_version: None,
-        tested_up_to: None,
-        changelog: String::new(),
-        package_url: None,
-    };
+    let release = e2e::release("magento", &version);
     store::registry::publish(&env.pool, &release, &Actor::new("ops:frank"))
         .await
         .expect("publish");

@@ -7,7 +7,6 @@ use std::time::{Duration, Instant};
 
 use chrono::Utc;
 use e2e::{TestEnv, TestMerchant};
-use policy::advice::Channel;
 use reqwest::StatusCode;
 use serde_json::{json, Value};
 use store::audit::Actor;
@@ -284,16 +283,10 @@ async fn the_answer_carries_upgrade_advice_from_the_registry() {
     let actor = Actor::new("ops:erin");
     for (version, security_fix) in [(&old, false), (&fix, true), (&latest, false)] {
         let r = NewRelease {
-            cms: "shopify".into(),
-            version: version.clone(),
-            channel: Channel::Stable,
-            min_supported_version: None,
             security_fix,
-            min_runtime_version: None,
-            min_cms_version: None,
-            tested_up_to: None,
             changelog: format!("notes for {version}"),
             package_url: Some(format!("https://downloads.example/shopify-{version}.zip")),
+            ..e2e::release("shopify", version)
         };
         store::registry::publish(&env.pool, &r, &actor)
             .await

@@ -103,19 +103,8 @@ impl Application {
     /// round trip before exiting.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
-        // The peer address feeds the per-address rate limit.
-        let app =
-            routes::router(self.state).into_make_service_with_connect_info::<runtime::tls::Peer>();
-        if self.tls.enabled() {
-            let tls = runtime::tls::TlsListener::start(self.listener, &self.tls)?;
-            axum::serve(tls, app)
-                .with_graceful_shutdown(runtime::shutdown::signal())
-                .await?;
-        } else {
-            axum::serve(self.listener, app)
-                .with_graceful_shutdown(runtime::shutdown::signal())
-                .await?;
-        }
+        // The peer address (ConnectInfo<Peer>) feeds the per-address rate limit.
+        runtime::tls::serve(self.listener, &self.tls, routes::router(self.state)).await?;
         state.sink.flush(Duration::from_secs(5));
         Ok(())
     }
