@@ -636,11 +636,10 @@ async fn the_plugin_acknowledges_an_in_app_notice_with_an_event() {
 #[tokio::test]
 async fn a_webhook_receiver_down_then_up_gets_the_notice_once() {
     let env = TestEnv::connect().await;
-    // A port with nothing listening (yet).
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap();
+    // A port with nothing listening (yet), outside the ephemeral range: a port the OS
+    // just handed out and took back could go to another test's receiver meanwhile,
+    // which would take the delivery this test expects to fail.
+    let port: SocketAddr = "127.0.0.1:9096".parse().unwrap();
     let s = shop(
         &env,
         "en",
