@@ -1,10 +1,11 @@
 //! Windows, daily health and events against the truth, with out-of-order, duplicate,
 //! late and poison records, through the live Kafka → aggregator → ClickHouse path.
 
+use std::collections::{BTreeMap, BTreeSet};
 use std::time::Duration;
 
 use chrono::Utc;
-use e2e::fleet::{self, assert_matches_truth};
+use e2e::fleet::{self, assert_matches_truth, DayTruth};
 use e2e::kafka::{self, Producer};
 use e2e::TestEnv;
 use rdkafka::consumer::{Consumer, StreamConsumer};
@@ -34,6 +35,7 @@ async fn windows_and_daily_health_equal_the_truth() {
     assert_matches_truth(&env, &ds, Duration::from_secs(90)).await;
     env.wait_for_heartbeats(m.id, ds.heartbeats.len() as u64, Duration::from_secs(30))
         .await;
+    the_ops_apis_health_equals_the_truth(&env, &ds).await;
     let events: u64 = env
         .clickhouse
         .query("SELECT count() FROM events FINAL WHERE merchant_id = toUUID(?)")
@@ -47,6 +49,46 @@ async fn windows_and_daily_health_equal_the_truth() {
         "duplicates collapse on event_id"
     );
     assert!(!ds.duplicates.is_empty());
+}
+
+/// `store::health::plugin_health` (the Ops API's health page) reads the segment rows
+/// its own way (newest version per segment, no FINAL): each installation's days must
+/// equal the truth too.
+async fn the_ops_apis_health_equals_the_truth(env: &TestEnv, ds: &fleet::Dataset) {
+    let truth = fleet::daily_truth(ds);
+    let installations: BTreeSet<Uuid> = truth.keys().map(|(i, _)| *i).collect();
+    for installation in installations {
+        let rows = store::health::plugin_health(&env.clickhouse, installation, 3)
+            .await
+            .expect("plugin_health");
+        let got: BTreeMap<(Uuid, i64), DayTruth> = rows
+            .into_iter()
+            .map(|d| {
+                let day = chrono::NaiveDate::parse_from_str(&d.day, "%Y-%m-%d")
+                    .expect("day")
+                    .and_hms_opt(0, 0, 0)
+                    .expect("midnight")
+                    .and_utc()
+                    .timestamp();
+                let truth = DayTruth {
+                    heartbeats: d.heartbeats,
+                    requests: d.requests,
+                    errors: d.errors,
+                    error_events: d.error_events,
+                    hours: (d.uptime_share * 24.0).round() as u64,
+                    versions: d.versions_seen,
+                    last_version: d.last_version,
+                };
+                ((installation, day), truth)
+            })
+            .collect();
+        let want: BTreeMap<(Uuid, i64), DayTruth> = truth
+            .iter()
+            .filter(|((i, _), _)| *i == installation)
+            .map(|(k, v)| (*k, v.clone()))
+            .collect();
+        assert_eq!(got, want, "store::health::plugin_health of {installation}");
+    }
 }
 
 #[tokio::test]
