@@ -49,9 +49,10 @@ struct Args {
     /// Sequential requests per Ops API page measured.
     #[arg(long, default_value_t = 200)]
     api_requests: usize,
-    /// Concurrent connections of the ingest load generator.
-    #[arg(long, default_value_t = 64)]
-    connections: usize,
+    /// Concurrency levels of the ingest load generator, comma-separated: saturation
+    /// is the best of them, for ingest and baseline alike.
+    #[arg(long, value_delimiter = ',', default_value = "64,256")]
+    connections: Vec<usize>,
     /// Seconds of each ingest run (saturation and half load, ingest and baseline).
     #[arg(long, default_value_t = 15)]
     ingest_secs: u64,
@@ -95,11 +96,11 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted("ingest") {
         let (connections, secs) = if args.smoke {
-            (4, 2)
+            (vec![4], 2)
         } else {
-            (args.connections, args.ingest_secs)
+            (args.connections.clone(), args.ingest_secs)
         };
-        figures.extend(ingest::run(&env, connections, secs).await?);
+        figures.extend(ingest::run(&env, &connections, secs).await?);
     }
     if wanted("aggregator") {
         figures.extend(aggregator::run(&env, records, args.per_installation).await?);

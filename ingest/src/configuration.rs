@@ -23,6 +23,11 @@ pub struct Settings {
     /// (backpressure instead of unbounded memory).
     #[arg(long, env = "INGEST_PRODUCER_QUEUE_MAX", default_value_t = 100_000)]
     pub producer_queue_max: u32,
+    /// How long the producer waits to fill a batch. Each request awaits its own
+    /// acknowledgement, so this is added to every heartbeat's latency; under load
+    /// batches fill while earlier ones are in flight anyway.
+    #[arg(long, env = "INGEST_KAFKA_LINGER_MS", default_value_t = 1)]
+    pub kafka_linger_ms: u64,
     /// How long a resolved API key is trusted before asking PostgreSQL again.
     #[arg(long, env = "INGEST_KEY_CACHE_TTL_SECS", default_value_t = 30)]
     pub key_cache_ttl_secs: u64,

@@ -55,6 +55,7 @@ impl Application {
             &settings.kafka.heartbeat_topic,
             settings.produce_timeout(),
             settings.producer_queue_max,
+            settings.kafka_linger_ms,
             metrics.clone(),
         )?;
         let plugin_config = PluginConfigCache::start(pool.clone()).await;

@@ -36,6 +36,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 3, "0003_installation_status"),
     migration!("postgres", 4, "0004_agents_notifications"),
     migration!("postgres", 5, "0005_notification_channels"),
+    migration!("postgres", 6, "0006_drop_redundant_installation_indexes"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

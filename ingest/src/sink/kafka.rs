@@ -38,6 +38,7 @@ impl KafkaSink {
         ready_topic: &str,
         deadline: Duration,
         queue_max: u32,
+        linger_ms: u64,
         metrics: Metrics,
     ) -> anyhow::Result<Self> {
         let producer: FutureProducer = ClientConfig::new()
@@ -46,7 +47,7 @@ impl KafkaSink {
             .set("enable.idempotence", "true")
             .set("acks", "all")
             .set("compression.type", "lz4")
-            .set("linger.ms", "5")
+            .set("linger.ms", linger_ms.to_string())
             // Same hash as the Java client, so other producers keyed by installation
             // land on the same partition.
             .set("partitioner", "murmur2_random")
