@@ -3,7 +3,8 @@
 //! PostgreSQL installation state), against a plain consumer reading the same records
 //! with no processing. Progress is read from the aggregator's own counter of records
 //! written (cheap), not by querying ClickHouse while it works (those queries took the
-//! same cores); ClickHouse is checked for every record once at the end.
+//! same cores); ClickHouse is checked for every record once at the end. The alerter
+//! and Ops API are paused meanwhile (see `isolation`).
 
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -14,6 +15,7 @@ use e2e::TestEnv;
 use rdkafka::consumer::{BaseConsumer, Consumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 
+use crate::isolation;
 use crate::report::Figure;
 
 fn consumer(group: &str) -> anyhow::Result<BaseConsumer> {
@@ -70,6 +72,18 @@ fn raw_consume(
 }
 
 pub async fn run(
+    env: &TestEnv,
+    records: usize,
+    per_installation: usize,
+) -> anyhow::Result<Vec<Figure>> {
+    let paused = ["alerter", "api"];
+    isolation::pause(env, &paused);
+    let figures = measure(env, records, per_installation).await;
+    isolation::resume(env, &paused).await?;
+    figures
+}
+
+async fn measure(
     env: &TestEnv,
     records: usize,
     per_installation: usize,
@@ -144,6 +158,8 @@ pub async fn run(
         );
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
+    // Repeated runs would otherwise pile up installations every later scenario scans.
+    env.delete_installations(m.id).await?;
     println!("aggregator: {counted} of {n} records written in {writing:.1} s after the first batch ({total:.1} s for all from process start); baseline consume {read} in {:.2} s; produce {produce_secs:.1} s", baseline.as_secs_f64());
     Ok(vec![Figure {
         scenario: "aggregator",

@@ -4,9 +4,8 @@
 //! no Kafka, driven by the same load generator in the same run. RSS of ingest at load.
 //!
 //! The load generator and the broker run on the same cores as ingest: the figures are
-//! ratios for that reason. The aggregator, alerter and Ops API are stopped for the
-//! ingest runs (in production they run elsewhere and Kafka buffers for them; here they
-//! would take the cores the baseline does not have to share) and started again after.
+//! ratios for that reason. The aggregator, alerter and Ops API are paused for the
+//! ingest runs (see `isolation`).
 //! "Saturation" is the best of a closed loop at each of `connections` (one concurrency
 //! level hides the capacity of an endpoint whose latency includes a broker round trip).
 
@@ -22,6 +21,7 @@ use e2e::TestEnv;
 use serde_json::json;
 use uuid::Uuid;
 
+use crate::isolation;
 use crate::report::{percentile, Figure};
 
 const PATH: &str = "/api/v1/plugins/heartbeat";
@@ -196,28 +196,11 @@ async fn saturate_best(
     best.ok_or_else(|| anyhow::anyhow!("no concurrency level given"))
 }
 
-const PAUSED: [&str; 3] = ["aggregator", "alerter", "api"];
-
 pub async fn run(env: &TestEnv, connections: &[usize], secs: u64) -> anyhow::Result<Vec<Figure>> {
-    for s in PAUSED {
-        env.services(&["stop", s]);
-    }
+    let paused = ["aggregator", "alerter", "api"];
+    isolation::pause(env, &paused);
     let figures = measure(env, connections, secs).await;
-    for s in PAUSED {
-        env.services(&["start", s]);
-    }
-    // The scenarios after this one call the Ops API: wait until it answers again.
-    let http = reqwest::Client::new();
-    let deadline = Instant::now() + Duration::from_secs(60);
-    while !http
-        .get(format!("{}/healthz", env.api_url))
-        .send()
-        .await
-        .is_ok_and(|r| r.status().is_success())
-    {
-        anyhow::ensure!(Instant::now() < deadline, "the Ops API did not come back");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    isolation::resume(env, &paused).await?;
     figures
 }
 

@@ -15,6 +15,7 @@
 mod aggregator;
 mod freshness;
 mod ingest;
+mod isolation;
 mod ops_api;
 mod propagation;
 mod report;
