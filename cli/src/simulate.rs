@@ -103,14 +103,19 @@ fn build_fleet(
             } else {
                 rng.gen_range(0.0..0.02)
             };
+            let host = format!("shop-{i}.example");
             Installation {
-                id: uuid::Builder::from_random_bytes(rng.gen()).into_uuid(),
+                // The id ingest derives for a legacy body: the same for both kinds, and
+                // new with each run's merchants (a seeded random id repeated the first
+                // run's ids under the next run's merchants, and PostgreSQL rightly
+                // refused to move them).
+                id: schemas::installation::derive_installation_id(*merchant_id, Some(&host), cms),
                 key: key.clone(),
                 merchant_id: *merchant_id,
                 legacy: rng.gen::<f64>() < legacy_share,
                 cms,
                 version: versions[idx],
-                host: format!("shop-{i}.example"),
+                host,
                 error_share,
             }
         })
