@@ -76,11 +76,12 @@ pub async fn run(
     records: usize,
     per_installation: usize,
 ) -> anyhow::Result<Vec<Figure>> {
-    let paused = ["alerter", "api"];
-    isolation::pause(env, &paused);
-    let figures = measure(env, records, per_installation).await;
-    isolation::resume(env, &paused).await?;
-    figures
+    isolation::while_paused(
+        env,
+        &["alerter", "api"],
+        measure(env, records, per_installation),
+    )
+    .await
 }
 
 async fn measure(

@@ -197,11 +197,12 @@ async fn saturate_best(
 }
 
 pub async fn run(env: &TestEnv, connections: &[usize], secs: u64) -> anyhow::Result<Vec<Figure>> {
-    let paused = ["aggregator", "alerter", "api"];
-    isolation::pause(env, &paused);
-    let figures = measure(env, connections, secs).await;
-    isolation::resume(env, &paused).await?;
-    figures
+    isolation::while_paused(
+        env,
+        &["aggregator", "alerter", "api"],
+        measure(env, connections, secs),
+    )
+    .await
 }
 
 async fn measure(env: &TestEnv, connections: &[usize], secs: u64) -> anyhow::Result<Vec<Figure>> {

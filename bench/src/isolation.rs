@@ -4,18 +4,28 @@
 //! recomputation) would take the shared cores from whatever is measured, and from
 //! it only: its baseline does not share them.
 
+use std::future::Future;
 use std::time::{Duration, Instant};
 
 use e2e::TestEnv;
 
-pub fn pause(env: &TestEnv, services: &[&str]) {
+/// Runs `scenario` (a future: nothing of it runs before the services are stopped) with
+/// `services` stopped, then starts them again, whether it succeeded or not.
+pub async fn while_paused<T>(
+    env: &TestEnv,
+    services: &[&str],
+    scenario: impl Future<Output = anyhow::Result<T>>,
+) -> anyhow::Result<T> {
     for s in services {
         env.services(&["stop", s]);
     }
+    let result = scenario.await;
+    resume(env, services).await?;
+    result
 }
 
 /// Starts them again and waits until the Ops API answers (later scenarios call it).
-pub async fn resume(env: &TestEnv, services: &[&str]) -> anyhow::Result<()> {
+async fn resume(env: &TestEnv, services: &[&str]) -> anyhow::Result<()> {
     for s in services {
         env.services(&["start", s]);
     }

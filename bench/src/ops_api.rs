@@ -124,11 +124,7 @@ pub async fn run(
 ) -> anyhow::Result<Vec<Figure>> {
     // The Ops API is measured, its own background overview refresh included; the
     // alerter's fleet gauges over the same table are another service's work.
-    let paused = ["alerter"];
-    isolation::pause(env, &paused);
-    let figures = measure(env, installations, requests).await;
-    isolation::resume(env, &paused).await?;
-    figures
+    isolation::while_paused(env, &["alerter"], measure(env, installations, requests)).await
 }
 
 /// Waits (up to a minute) until ClickHouse has merged the seeded health rows: a
