@@ -256,6 +256,25 @@ async fn notify(env: &TestEnv, operator: &str, installation: Uuid, message: Opti
     r.body
 }
 
+/// An installation of `cms` on the older of two fresh releases (the newer one not a
+/// security fix) and the Ops notice sent to it: (installation, its heartbeat, notice id).
+async fn notified_installation(
+    env: &TestEnv,
+    s: &Shop,
+    cms: &str,
+    host: &str,
+) -> (Uuid, Value, String) {
+    let tag = env.next_major(cms).await;
+    let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
+    release_line(env, &s.admin, cms, &[(&old, false), (&new, false)]).await;
+    let (inst, hb) = installation(env, &s.merchant, cms, &old, host).await;
+    let notice = notify(env, &s.operator, inst, None).await["notification_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    (inst, hb, notice)
+}
+
 async fn deliveries(env: &TestEnv, notice: &str) -> Vec<(String, String, i32, Uuid)> {
     sqlx::query_as("SELECT channel, status, attempts, id FROM notification_deliveries WHERE notification_id = $1::uuid ORDER BY channel")
         .bind(notice)
@@ -574,14 +593,7 @@ async fn the_plugin_acknowledges_an_in_app_notice_with_an_event() {
         json!({"channels": ["in_app"], "escalate": false}),
     )
     .await;
-    let tag = env.next_major("magento").await;
-    let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
-    release_line(&env, &s.admin, "magento", &[(&old, false), (&new, false)]).await;
-    let (inst, hb) = installation(&env, &s.merchant, "magento", &old, "inapp.example").await;
-    let notice = notify(&env, &s.operator, inst, None).await["notification_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (inst, hb, notice) = notified_installation(&env, &s, "magento", "inapp.example").await;
     let started = Instant::now();
     loop {
         let answer = env.heartbeat(&s.merchant.key, &hb).await.body;
@@ -647,14 +659,7 @@ async fn a_webhook_receiver_down_then_up_gets_the_notice_once() {
         "webhook_secret": "whsec_down_then_up_0001", "escalate": false}),
     )
     .await;
-    let tag = env.next_major("noncms").await;
-    let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
-    release_line(&env, &s.admin, "noncms", &[(&old, false), (&new, false)]).await;
-    let (inst, _) = installation(&env, &s.merchant, "noncms", &old, "down.example").await;
-    let notice = notify(&env, &s.operator, inst, None).await["notification_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, _, notice) = notified_installation(&env, &s, "noncms", "down.example").await;
     let started = Instant::now();
     loop {
         let retries: i64 = sqlx::query_scalar(
@@ -697,14 +702,7 @@ async fn a_dispatcher_killed_mid_send_resends_with_the_same_idempotency_id() {
         "webhook_secret": "whsec_killed_mid_send_01", "escalate": false}),
     )
     .await;
-    let tag = env.next_major("magento").await;
-    let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
-    release_line(&env, &s.admin, "magento", &[(&old, false), (&new, false)]).await;
-    let (inst, _) = installation(&env, &s.merchant, "magento", &old, "killed.example").await;
-    let notice = notify(&env, &s.operator, inst, None).await["notification_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, _, notice) = notified_installation(&env, &s, "magento", "killed.example").await;
     inbox.wait("first send", 1, Duration::from_secs(20)).await;
     env.services(&["kill", "alerter"]);
     env.services(&["start", "alerter"]);
@@ -815,14 +813,7 @@ async fn an_unacknowledged_notice_escalates_to_email_then_sms() {
         json!({"channels": ["in_app"], "sms_phone": phone, "escalate": true}),
     )
     .await;
-    let tag = env.next_major("shopify").await;
-    let (old, new) = (format!("{tag}.0.0"), format!("{tag}.0.1"));
-    release_line(&env, &s.admin, "shopify", &[(&old, false), (&new, false)]).await;
-    let (inst, _) = installation(&env, &s.merchant, "shopify", &old, "escalate.example").await;
-    let notice = notify(&env, &s.operator, inst, None).await["notification_id"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let (_, _, notice) = notified_installation(&env, &s, "shopify", "escalate.example").await;
     assert_eq!(
         deliveries(&env, &notice).await.len(),
         1,
