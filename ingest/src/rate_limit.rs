@@ -84,11 +84,12 @@ impl RateLimiter {
 }
 
 /// The plugin-facing routes' first layer: the source address's bucket, then (for a
-/// key that authenticates; others are refused by the handler) the key's bucket.
+/// key that authenticates; others are refused by the handler) the key's bucket. The
+/// authenticated merchant is passed on in the request's extensions.
 pub async fn enforce(
     State(state): State<Arc<AppState>>,
     ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
-    request: Request,
+    mut request: Request,
     next: Next,
 ) -> Response {
     let now = Instant::now();
@@ -97,6 +98,8 @@ pub async fn enforce(
     if verdict.is_ok() {
         if let Ok(m) = state.auth.authenticate(request.headers()).await {
             verdict = limiter.key(m.key_id, &m.tier, now);
+            // The handler takes it from here (routes::merchant) instead of asking again.
+            request.extensions_mut().insert(m);
         }
     }
     match verdict {

@@ -9,7 +9,7 @@ use std::sync::Arc;
 use axum::extract::{Query, State};
 use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use axum::Json;
+use axum::{Extension, Json};
 use chrono::Utc;
 use policy::InstallationFacts;
 use schemas::{ErrorCode, ValidationError};
@@ -17,7 +17,9 @@ use serde_json::json;
 use uuid::Uuid;
 
 use crate::answer::answer;
+use crate::auth::Merchant;
 use crate::error::IngestError;
+use crate::routes::merchant;
 use crate::startup::AppState;
 
 fn param<'a>(
@@ -48,10 +50,11 @@ fn param<'a>(
 
 pub async fn poll(
     State(state): State<Arc<AppState>>,
+    from_layer: Option<Extension<Merchant>>,
     headers: HeaderMap,
     Query(q): Query<HashMap<String, String>>,
 ) -> Result<Response, IngestError> {
-    let merchant = state.auth.authenticate(&headers).await?;
+    let merchant = merchant(&state, from_layer, &headers).await?;
     let installation_id: Uuid = param(&q, "installation_id", 36, true)?
         .unwrap_or_default()
         .parse()

@@ -9,15 +9,16 @@ use std::sync::Arc;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use schemas::event::{EventRequest, MAX_EVENT_BODY_BYTES};
 use schemas::installation::derive_installation_id;
 use schemas::EventEnvelope;
 use serde::Serialize;
 use uuid::Uuid;
 
+use crate::auth::Merchant;
 use crate::error::IngestError;
-use crate::routes::{read_limited, require_json};
+use crate::routes::{merchant, read_limited, require_json};
 use crate::startup::AppState;
 
 #[derive(Debug, Serialize)]
@@ -29,11 +30,12 @@ pub struct EventsAccepted {
 
 pub async fn accept(
     State(state): State<Arc<AppState>>,
+    from_layer: Option<Extension<Merchant>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<EventsAccepted>), IngestError> {
     require_json(&headers)?;
-    let merchant = state.auth.authenticate(&headers).await?;
+    let merchant = merchant(&state, from_layer, &headers).await?;
     let bytes = read_limited(body, MAX_EVENT_BODY_BYTES).await?;
     let requests = EventRequest::parse_batch(&bytes)?;
     if requests

@@ -9,7 +9,7 @@ use std::time::Instant;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use axum::Json;
+use axum::{Extension, Json};
 use policy::InstallationFacts;
 use schemas::heartbeat::HeartbeatRequest;
 use schemas::installation::derive_installation_id;
@@ -18,8 +18,9 @@ use serde::Serialize;
 use uuid::Uuid;
 
 use crate::answer::{answer, PluginAnswer};
+use crate::auth::Merchant;
 use crate::error::IngestError;
-use crate::routes::{read_limited, require_json};
+use crate::routes::{merchant, read_limited, require_json};
 use crate::startup::AppState;
 
 /// The 202 answer: the installation's toggles and upgrade advice (see `answer.rs`),
@@ -36,11 +37,12 @@ pub struct HeartbeatAccepted {
 
 pub async fn accept(
     State(state): State<Arc<AppState>>,
+    from_layer: Option<Extension<Merchant>>,
     headers: HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<HeartbeatAccepted>), IngestError> {
     let started = Instant::now();
-    let result = handle(&state, &headers, body).await;
+    let result = handle(&state, from_layer, &headers, body).await;
     state
         .metrics
         .heartbeat_latency
@@ -50,11 +52,12 @@ pub async fn accept(
 
 async fn handle(
     state: &AppState,
+    from_layer: Option<Extension<Merchant>>,
     headers: &HeaderMap,
     body: Body,
 ) -> Result<(StatusCode, Json<HeartbeatAccepted>), IngestError> {
     require_json(headers)?;
-    let merchant = state.auth.authenticate(headers).await?;
+    let merchant = merchant(state, from_layer, headers).await?;
     let bytes = read_limited(body, MAX_BODY_BYTES).await?;
     let request = HeartbeatRequest::parse(&bytes)?;
     if request

@@ -14,10 +14,11 @@ use axum::http::{header, HeaderMap};
 use axum::middleware::{self, Next};
 use axum::response::Response;
 use axum::routing::{get, post};
-use axum::Router;
+use axum::{Extension, Router};
 
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 
+use crate::auth::Merchant;
 use crate::error::IngestError;
 use crate::startup::AppState;
 
@@ -65,6 +66,22 @@ async fn record_request(
         .with_label_values(&[&route, response.status().as_str()])
         .inc();
     response
+}
+
+/// The request's merchant. The rate-limit layer has already authenticated a valid key
+/// and left its merchant in the request's extensions, so the key is hashed and looked
+/// up once per request; a key that failed there is authenticated here again for the
+/// error to answer with, after the handler's own earlier checks (the error order stays
+/// the handler's).
+pub(crate) async fn merchant(
+    state: &AppState,
+    from_layer: Option<Extension<Merchant>>,
+    headers: &HeaderMap,
+) -> Result<Merchant, IngestError> {
+    match from_layer {
+        Some(Extension(m)) => Ok(m),
+        None => state.auth.authenticate(headers).await,
+    }
 }
 
 /// `application/json`, optionally with parameters (`; charset=utf-8`).
