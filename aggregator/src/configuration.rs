@@ -86,34 +86,23 @@ impl Settings {
         }
     }
 
+    /// Retention of every partitioned ClickHouse table. The windows and daily health
+    /// that users read are views over `*_parts` tables, so the parts tables are what
+    /// retention drops (a view has no partitions).
     pub fn retention(&self) -> Vec<crate::retention::TableRetention> {
         use crate::retention::TableRetention as R;
-        vec![
-            R {
-                table: "heartbeats",
-                days: self.retention_raw_days,
-            },
-            R {
-                table: "events",
-                days: self.retention_raw_days,
-            },
-            R {
-                table: "error_rate_1m",
-                days: self.retention_1m_days,
-            },
-            R {
-                table: "error_rate_5m",
-                days: self.retention_5m_days,
-            },
-            R {
-                table: "error_rate_1h",
-                days: self.retention_1h_days,
-            },
-            R {
-                table: "daily_health",
-                days: self.retention_daily_days,
-            },
+        [
+            ("heartbeats", self.retention_raw_days),
+            ("events", self.retention_raw_days),
+            ("error_rate_1m_parts", self.retention_1m_days),
+            ("error_codes_1m_parts", self.retention_1m_days),
+            ("error_rate_5m_parts", self.retention_5m_days),
+            ("error_rate_1h_parts", self.retention_1h_days),
+            ("daily_health_parts", self.retention_daily_days),
         ]
+        .into_iter()
+        .map(|(table, days)| R { table, days })
+        .collect()
     }
 
     pub fn batch_max_wait(&self) -> Duration {
@@ -121,5 +110,45 @@ impl Settings {
     }
     pub fn max_backoff(&self) -> Duration {
         Duration::from_millis(self.max_backoff_ms)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use clap::Parser;
+
+    /// Names of the tables a ClickHouse migration creates with partitions.
+    fn partitioned_tables() -> Vec<String> {
+        let mut tables = Vec::new();
+        for m in store::migrate::CLICKHOUSE {
+            for statement in m.sql.split(';') {
+                let Some(rest) = statement.split("CREATE TABLE IF NOT EXISTS ").nth(1) else {
+                    continue;
+                };
+                if statement.contains("PARTITION BY") {
+                    let name = rest.split_whitespace().next().unwrap_or_default();
+                    let name = name.trim_start_matches("plugin_telemetry.");
+                    tables.push(name.to_owned());
+                }
+            }
+        }
+        tables
+    }
+
+    /// Defect (issue 16.12): the list named the window views, which have no partitions,
+    /// so the parts tables under them were never dropped and grew until the disk filled.
+    #[test]
+    fn retention_covers_every_partitioned_table_and_names_no_view() {
+        let settings = super::Settings::parse_from(["aggregator"]);
+        let mut listed: Vec<String> = settings
+            .retention()
+            .iter()
+            .map(|t| t.table.to_owned())
+            .collect();
+        let mut tables = partitioned_tables();
+        listed.sort();
+        tables.sort();
+        assert!(tables.len() >= 7, "migrations not read: {tables:?}");
+        assert_eq!(listed, tables);
     }
 }

@@ -68,7 +68,7 @@ pub fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> 
 /// flooding PostgreSQL with lookups costs the guesser, not the database.
 pub async fn require(
     State((state, needed)): State<(Arc<AppState>, Role)>,
-    ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
+    ConnectInfo(runtime::serve::Peer(peer)): ConnectInfo<runtime::serve::Peer>,
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {

@@ -51,6 +51,8 @@ pub struct Settings {
     #[command(flatten)]
     pub tls: runtime::tls::TlsSettings,
     #[command(flatten)]
+    pub connections: runtime::serve::ConnectionLimits,
+    #[command(flatten)]
     pub postgres: PostgresSettings,
     #[command(flatten)]
     pub clickhouse: ClickHouseSettings,

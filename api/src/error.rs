@@ -153,6 +153,12 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
+        let (parts, body) = req.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX)
+            .await
+            .map_err(|_| ApiError::BadJson("could not read the request body".into()))?;
+        refuse_nul_in_json(&bytes)?;
+        let req = Request::from_parts(parts, axum::body::Body::from(bytes));
         match axum::Json::<T>::from_request(req, state).await {
             Ok(axum::Json(v)) => Ok(Body(v)),
             Err(JsonRejection::MissingJsonContentType(_)) => Err(ApiError::UnsupportedMediaType),
@@ -195,6 +201,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(field) = nul_in_query(parts.uri.query().unwrap_or_default()) {
+            return Err(nul_refused(&field));
+        }
         match axum::extract::Query::<T>::from_request_parts(parts, state).await {
             Ok(axum::extract::Query(v)) => Ok(Params(v)),
             Err(QueryRejection::FailedToDeserializeQueryString(e)) => Err(ApiError::Invalid {
@@ -212,4 +221,101 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Params<T> {
 /// A path id that must be a UUID.
 pub fn parse_id(raw: &str, what: &str) -> Result<Uuid, ApiError> {
     Uuid::parse_str(raw).map_err(|_| ApiError::invalid("id", format!("{what} id must be a UUID")))
+}
+
+/// The keyset page boundary of a newest-first list: `before_id` only makes sense with
+/// the `before` time it belongs to.
+pub fn page_before(
+    before: Option<chrono::DateTime<chrono::Utc>>,
+    before_id: Option<Uuid>,
+) -> Result<Option<store::page::Before>, ApiError> {
+    match (before, before_id) {
+        (None, Some(_)) => Err(ApiError::invalid(
+            "before_id",
+            "before_id needs the before time of the same row",
+        )),
+        (created_at, id) => Ok(created_at.map(|created_at| store::page::Before { created_at, id })),
+    }
+}
+
+// PostgreSQL's text cannot hold NUL (U+0000): a value carrying one must be refused here,
+// naming its field, or the query fails and the client would see a 503.
+
+fn nul_refused(field: &str) -> ApiError {
+    ApiError::invalid(field, format!("{field} must not contain the NUL character"))
+}
+
+/// The first query parameter (by name) whose name or value holds a NUL.
+fn nul_in_query(query: &str) -> Option<String> {
+    form_urlencoded::parse(query.as_bytes())
+        .find(|(k, v)| k.contains('\0') || v.contains('\0'))
+        .map(|(k, _)| k.replace('\0', ""))
+}
+
+/// Refuses a JSON body holding a NUL in any string (a key or a value), naming the path
+/// (`a.b[2]`). JSON can only carry one escaped, so bodies without `\u0000` pass untouched.
+fn refuse_nul_in_json(bytes: &[u8]) -> Result<(), ApiError> {
+    let escaped = bytes
+        .windows(6)
+        .any(|w| w[..2] == *b"\\u" && w[2..].iter().all(|b| *b == b'0'));
+    if !escaped {
+        return Ok(());
+    }
+    let Ok(value) = serde_json::from_slice::<serde_json::Value>(bytes) else {
+        return Ok(()); // not JSON: the extractor reports that
+    };
+    match nul_path(&value, String::new()) {
+        Some(path) => Err(nul_refused(if path.is_empty() { "body" } else { &path })),
+        None => Ok(()),
+    }
+}
+
+fn nul_path(value: &serde_json::Value, at: String) -> Option<String> {
+    use serde_json::Value;
+    match value {
+        Value::String(s) => s.contains('\0').then_some(at),
+        Value::Array(items) => items
+            .iter()
+            .enumerate()
+            .find_map(|(i, v)| nul_path(v, format!("{at}[{i}]"))),
+        Value::Object(map) => map.iter().find_map(|(k, v)| {
+            let path = if at.is_empty() {
+                k.replace('\0', "")
+            } else {
+                format!("{at}.{}", k.replace('\0', ""))
+            };
+            if k.contains('\0') {
+                Some(path)
+            } else {
+                nul_path(v, path)
+            }
+        }),
+        _ => None,
+    }
+}
+
+#[cfg(test)]
+mod nul_tests {
+    use super::*;
+
+    /// Defect (issue 16.7): a NUL in a text field reached PostgreSQL, which refused it,
+    /// and the client got 503 `database_unavailable`.
+    #[test]
+    fn a_nul_anywhere_in_the_input_is_refused_naming_its_field() {
+        assert_eq!(nul_in_query("q=a%00b&limit=5").as_deref(), Some("q"));
+        assert_eq!(nul_in_query("q=ab&limit=5"), None);
+        assert_eq!(nul_in_query("k%00ey=1").as_deref(), Some("key"));
+        let field = |body: &str| match refuse_nul_in_json(body.as_bytes()) {
+            Err(ApiError::Invalid { field, .. }) => field,
+            _ => None,
+        };
+        assert_eq!(field(r#"{"reason":"x\u0000y"}"#).as_deref(), Some("reason"));
+        assert_eq!(
+            field(r#"{"scope":{"hosts":["a","\u0000"]}}"#).as_deref(),
+            Some("scope.hosts[1]")
+        );
+        assert_eq!(field(r#"{"reason":"plain"}"#), None);
+        assert_eq!(field(r#"{"reason":"\\u0000 is text, not NUL"}"#), None);
+        assert!(refuse_nul_in_json(br#"{"reason":"x\u0000y"}"#).is_err());
+    }
 }

@@ -30,6 +30,7 @@ pub struct Application {
     listener: TcpListener,
     router: axum::Router,
     tls: runtime::tls::TlsSettings,
+    connections: runtime::serve::ConnectionLimits,
 }
 
 impl Application {
@@ -73,6 +74,7 @@ impl Application {
             listener,
             router,
             tls: settings.tls.clone(),
+            connections: settings.connections.clone(),
         })
     }
 
@@ -81,6 +83,6 @@ impl Application {
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
-        runtime::tls::serve(self.listener, &self.tls, self.router).await
+        runtime::serve::serve(self.listener, &self.tls, &self.connections, self.router).await
     }
 }

@@ -54,6 +54,24 @@ impl Drop for ServiceProcess {
     }
 }
 
+/// A PostgreSQL schema of one test, with every migration applied: a test whose rows
+/// the running services must not touch (e.g. the alerter's dispatchers claim every due
+/// delivery of the shared schema) works here. `drop` removes it.
+pub struct IsolatedDatabase {
+    pub pool: PgPool,
+    schema: String,
+    admin: PgPool,
+}
+
+impl IsolatedDatabase {
+    pub async fn drop(self) {
+        self.pool.close().await;
+        let _ = sqlx::query(&format!("DROP SCHEMA {} CASCADE", self.schema))
+            .execute(&self.admin)
+            .await;
+    }
+}
+
 /// An Ops API response.
 #[derive(Debug)]
 pub struct ApiReply {
@@ -145,6 +163,35 @@ impl TestEnv {
             clickhouse,
             http,
             root,
+        }
+    }
+
+    /// A fresh schema with every migration applied, reached by a pool whose
+    /// search_path is that schema only.
+    pub async fn isolated_database(&self) -> IsolatedDatabase {
+        use sqlx::postgres::PgConnectOptions;
+        let schema = format!("test_{}", Uuid::new_v4().simple());
+        sqlx::query(&format!("CREATE SCHEMA {schema}"))
+            .execute(&self.pool)
+            .await
+            .expect("create test schema");
+        let url = env_or(
+            "DATABASE_URL",
+            "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
+        );
+        let options: PgConnectOptions = url.parse().expect("DATABASE_URL");
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(4)
+            .connect_with(options.options([("search_path", schema.as_str())]))
+            .await
+            .expect("connect to the test schema");
+        store::migrate::postgres(&pool)
+            .await
+            .expect("migrate the test schema");
+        IsolatedDatabase {
+            pool,
+            schema,
+            admin: self.pool.clone(),
         }
     }
 

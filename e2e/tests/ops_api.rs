@@ -806,3 +806,174 @@ async fn an_api_key_is_shown_once_works_at_once_and_stops_at_once_when_revoked()
         }
     }
 }
+
+/// Defect (issue 16.1): rotation sets `revoked_at` in the future, and revoke only matched
+/// `revoked_at IS NULL`, so a key leaked during its grace stayed valid until the grace
+/// ended (404 on revoke, rotating again refused).
+#[tokio::test]
+async fn a_key_in_its_rotation_grace_is_revoked_at_once_and_can_be_rotated_again() {
+    let env = TestEnv::connect().await;
+    let admin = env.agent(Role::Admin).await;
+    let m = env.merchant().await;
+    let hb = json!({"cms": "custom", "plugin_version": "1.0.0", "site_host": "grace-shop.example"});
+    let rotate = |id: String| {
+        let (env, admin) = (&env, &admin);
+        async move {
+            env.api(
+                Some(admin),
+                Method::POST,
+                &format!("/api/v1/keys/{id}/rotate"),
+                Some(&json!({"reason": "yearly rotation", "grace_hours": 24})),
+            )
+            .await
+        }
+    };
+    let first = rotate(m.key_id.to_string()).await;
+    assert_eq!(first.status, StatusCode::CREATED, "{:?}", first.body);
+    assert_eq!(
+        env.heartbeat(&m.key, &hb).await.status,
+        StatusCode::ACCEPTED,
+        "the old key works during its grace"
+    );
+
+    // Rotating again during the grace is allowed and never extends the old key's life.
+    let again = rotate(m.key_id.to_string()).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{:?}", again.body);
+    let end = |r: &ApiReply| {
+        chrono::DateTime::parse_from_rfc3339(r.body["replaced_key_revoked_at"].as_str().unwrap())
+            .unwrap()
+    };
+    assert!(
+        end(&again) <= end(&first),
+        "{:?} {:?}",
+        again.body,
+        first.body
+    );
+
+    let revoked = env
+        .api(
+            Some(&admin),
+            Method::POST,
+            &format!("/api/v1/keys/{}/revoke", m.key_id),
+            Some(&json!({"reason": "leaked during the grace"})),
+        )
+        .await;
+    assert_eq!(revoked.status, StatusCode::NO_CONTENT, "{:?}", revoked.body);
+    let started = Instant::now();
+    loop {
+        let r = env.heartbeat(&m.key, &hb).await;
+        if r.status == StatusCode::UNAUTHORIZED {
+            assert_eq!(r.code(), "api_key_revoked");
+            break;
+        }
+        assert!(
+            started.elapsed() < Duration::from_secs(5),
+            "a key revoked during its grace is still accepted"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    // Revoked for good: a second revoke finds no valid key.
+    let twice = env
+        .api(
+            Some(&admin),
+            Method::POST,
+            &format!("/api/v1/keys/{}/revoke", m.key_id),
+            Some(&json!({"reason": "again"})),
+        )
+        .await;
+    assert_eq!(twice.status, StatusCode::NOT_FOUND, "{:?}", twice.body);
+    let new_key = first.body["key"].as_str().unwrap();
+    assert_eq!(
+        env.heartbeat(new_key, &hb).await.status,
+        StatusCode::ACCEPTED,
+        "the replacement key is unaffected"
+    );
+}
+
+/// Defect (issue 16.7): a NUL character reached PostgreSQL, which refuses it in text,
+/// and the client got 503 `database_unavailable` instead of a 4xx naming the field.
+#[tokio::test]
+async fn a_nul_character_in_any_text_field_is_a_422_naming_the_field() {
+    let env = TestEnv::connect().await;
+    let operator = env.agent(Role::Operator).await;
+    let admin = env.agent(Role::Admin).await;
+    let nobody = Uuid::new_v4();
+    let calls: [(&str, Method, String, Option<Value>, &str); 4] = [
+        (
+            &admin,
+            Method::GET,
+            "/api/v1/merchants?q=a%00b".into(),
+            None,
+            "q",
+        ),
+        (
+            &operator,
+            Method::GET,
+            "/api/v1/toggles?key=block%00".into(),
+            None,
+            "key",
+        ),
+        (
+            &operator,
+            Method::POST,
+            format!("/api/v1/toggles/{nobody}/revoke"),
+            Some(json!({"reason": "a\u{0}b"})),
+            "reason",
+        ),
+        (
+            &admin,
+            Method::POST,
+            "/api/v1/merchants".into(),
+            Some(json!({"name": "Nul\u{0} Shop"})),
+            "name",
+        ),
+    ];
+    for (token, method, path, body, field) in calls {
+        let r = env.api(Some(token), method, &path, body.as_ref()).await;
+        assert_eq!(
+            (r.status, r.code(), r.body["field"].as_str()),
+            (
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "invalid_input",
+                Some(field)
+            ),
+            "{path}: {:?}",
+            r.body
+        );
+    }
+}
+
+/// Defect (issue 16.15, merchants): pages were cut on `created_at` alone, so merchants
+/// created in one statement (one `now()`) were skipped on the next page.
+#[tokio::test]
+async fn merchant_pages_cover_merchants_created_together_once() {
+    let env = TestEnv::connect().await;
+    let admin = env.agent(Role::Admin).await;
+    let prefix = format!("Page{}", Uuid::new_v4().simple());
+    let mut ids: Vec<String> = sqlx::query_scalar(
+        "INSERT INTO merchants (name) SELECT $1 || '-' || g FROM generate_series(1, 7) AS g
+         RETURNING id::text",
+    )
+    .bind(&prefix)
+    .fetch_all(&env.pool)
+    .await
+    .unwrap();
+    let mut seen: Vec<String> = Vec::new();
+    let mut path = format!("/api/v1/merchants?q={prefix}&limit=3");
+    loop {
+        let page = env.api(Some(&admin), Method::GET, &path, None).await;
+        assert_eq!(page.status, StatusCode::OK, "{:?}", page.body);
+        let items = page.body.as_array().unwrap().clone();
+        let Some(last) = items.last() else { break };
+        seen.extend(items.iter().map(|m| m["id"].as_str().unwrap().to_owned()));
+        assert!(seen.len() <= 7, "a merchant was listed twice: {seen:?}");
+        let before = last["created_at"].as_str().unwrap().replace('+', "%2B");
+        path = format!(
+            "/api/v1/merchants?q={prefix}&limit=3&before={before}&before_id={}",
+            last["id"].as_str().unwrap()
+        );
+    }
+    seen.sort();
+    ids.sort();
+    assert_eq!(seen, ids);
+}

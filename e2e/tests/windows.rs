@@ -58,7 +58,7 @@ async fn the_ops_apis_health_equals_the_truth(env: &TestEnv, ds: &fleet::Dataset
     let truth = fleet::daily_truth(ds);
     let installations: BTreeSet<Uuid> = truth.keys().map(|(i, _)| *i).collect();
     for installation in installations {
-        let rows = store::health::plugin_health(&env.clickhouse, installation, 3)
+        let rows = store::health::plugin_health(&env.clickhouse, ds.merchant, installation, 3)
             .await
             .expect("plugin_health");
         let got: BTreeMap<(Uuid, i64), DayTruth> = rows

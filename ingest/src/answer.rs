@@ -29,13 +29,25 @@ pub struct PluginAnswer {
     /// Upgrade notices to show the merchant in the plugin's admin until it sends a
     /// `notice_acknowledged` event with the notice_id.
     pub notices: Vec<store::notifications::InAppNotice>,
+    /// Which renewal period of the signed payload this answer falls in (see `etag`).
+    #[serde(skip)]
+    pub renewal: i64,
+}
+
+/// The renewal period `now` falls in: periods last half the signed payload's lifetime,
+/// so an ETag never outlives half of it and a client polling with `If-None-Match` is
+/// handed a fresh payload while the one it holds is still valid for at least half its
+/// lifetime (a 304 must never let a `block_plugin` lapse at `expires_at`).
+pub fn renewal_period(now: DateTime<Utc>, signed_ttl_secs: i64) -> i64 {
+    now.timestamp().div_euclid((signed_ttl_secs / 2).max(1))
 }
 
 impl PluginAnswer {
-    /// An ETag of what the plugin would act on (not of the signature's timestamps).
+    /// An ETag of what the plugin would act on and of the signed payload's renewal
+    /// period (not of the signature's own timestamps, which change every second).
     pub fn etag(&self) -> String {
         let content = serde_json::json!({"toggles": self.toggles, "upgrade": self.upgrade,
-            "notices": self.notices})
+            "notices": self.notices, "renewal": self.renewal})
         .to_string();
         format!(
             "\"{}\"",
@@ -70,5 +82,33 @@ pub fn answer(
         signed_toggles,
         upgrade: advise(facts, &config.releases, failing),
         notices,
+        renewal: renewal_period(now, state.signed_toggles_ttl_secs),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Defect (issue 16.16): the ETag left the signed payload out, so a client polling
+    /// with `If-None-Match` kept getting 304 past its payload's `expires_at`.
+    #[test]
+    fn an_etag_never_outlives_half_the_signed_payloads_lifetime() {
+        let ttl = 7200;
+        let start = DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        for offset in [0, 1, 1799, 1800, 3599, 3600, 7199] {
+            let fetched = start + Duration::seconds(offset);
+            let expires = fetched + Duration::seconds(ttl);
+            // The first moment the same ETag would no longer be answered with a 304:
+            let renewed = (0..=ttl)
+                .map(|s| fetched + Duration::seconds(s))
+                .find(|t| renewal_period(*t, ttl) != renewal_period(fetched, ttl))
+                .expect("the ETag changes within the lifetime");
+            assert!(
+                expires - renewed >= Duration::seconds(ttl / 2),
+                "fetched {fetched}: fresh payload only at {renewed}, expiring {expires}"
+            );
+        }
+        assert_eq!(renewal_period(start, 1), renewal_period(start, 0));
     }
 }

@@ -46,6 +46,8 @@ pub struct Settings {
     pub retry_after_secs: u64,
     #[command(flatten)]
     pub tls: runtime::tls::TlsSettings,
+    #[command(flatten)]
+    pub connections: runtime::serve::ConnectionLimits,
     /// Requests per second and burst per source address, `rate:burst` (shops on
     /// shared hosting share an address: keep it well above one key's limit).
     #[arg(

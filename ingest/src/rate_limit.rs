@@ -88,7 +88,7 @@ impl RateLimiter {
 /// authenticated merchant is passed on in the request's extensions.
 pub async fn enforce(
     State(state): State<Arc<AppState>>,
-    ConnectInfo(runtime::tls::Peer(peer)): ConnectInfo<runtime::tls::Peer>,
+    ConnectInfo(runtime::serve::Peer(peer)): ConnectInfo<runtime::serve::Peer>,
     mut request: Request,
     next: Next,
 ) -> Response {

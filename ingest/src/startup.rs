@@ -40,6 +40,7 @@ pub struct Application {
     listener: TcpListener,
     state: Arc<AppState>,
     tls: runtime::tls::TlsSettings,
+    connections: runtime::serve::ConnectionLimits,
 }
 
 impl Application {
@@ -91,6 +92,7 @@ impl Application {
             listener,
             state,
             tls: settings.tls.clone(),
+            connections: settings.connections.clone(),
         })
     }
 
@@ -105,7 +107,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
         // The peer address (ConnectInfo<Peer>) feeds the per-address rate limit.
-        runtime::tls::serve(self.listener, &self.tls, routes::router(self.state)).await?;
+        runtime::serve::serve(
+            self.listener,
+            &self.tls,
+            &self.connections,
+            routes::router(self.state),
+        )
+        .await?;
         state.sink.flush(Duration::from_secs(5));
         Ok(())
     }

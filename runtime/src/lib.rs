@@ -4,6 +4,7 @@
 pub mod logging;
 pub mod metrics;
 pub mod rate_limit;
+pub mod serve;
 pub mod settings;
 pub mod shutdown;
 pub mod tls;

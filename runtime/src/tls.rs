@@ -142,42 +142,6 @@ impl TlsListener {
     }
 }
 
-/// The client's address, for `ConnectInfo<Peer>` over plain TCP and TLS alike.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Peer(pub SocketAddr);
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TcpListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TcpListener>) -> Self {
-        Peer(*stream.remote_addr())
-    }
-}
-
-impl axum::extract::connect_info::Connected<axum::serve::IncomingStream<'_, TlsListener>> for Peer {
-    fn connect_info(stream: axum::serve::IncomingStream<'_, TlsListener>) -> Self {
-        Peer(*stream.remote_addr())
-    }
-}
-
-/// Serves `app` until the shutdown signal: over TLS when a certificate is configured,
-/// plain TCP otherwise; handlers see the client as `ConnectInfo<Peer>` either way.
-pub async fn serve(
-    listener: TcpListener,
-    tls: &TlsSettings,
-    app: axum::Router,
-) -> anyhow::Result<()> {
-    let app = app.into_make_service_with_connect_info::<Peer>();
-    if tls.enabled() {
-        axum::serve(TlsListener::start(listener, tls)?, app)
-            .with_graceful_shutdown(crate::shutdown::signal())
-            .await?;
-    } else {
-        axum::serve(listener, app)
-            .with_graceful_shutdown(crate::shutdown::signal())
-            .await?;
-    }
-    Ok(())
-}
-
 impl axum::serve::Listener for TlsListener {
     type Io = TlsStream<TcpStream>;
     type Addr = SocketAddr;

@@ -48,25 +48,35 @@ pub async fn create(
     Ok(NewApiKey { id, prefix, secret })
 }
 
-/// Revokes a key; returns false when no active key has that id.
+/// Revokes a key now, also one still valid in a rotation's grace period (a key leaked
+/// during the grace must not stay valid until it ends); false when no key with that id
+/// is still valid.
 pub async fn revoke(db: impl PgExecutor<'_>, key_id: Uuid) -> sqlx::Result<bool> {
-    revoke_at(db, key_id, chrono::Utc::now()).await
+    revoke_by(db, key_id, chrono::Utc::now()).await
 }
 
-/// Revokes a key from `at` on (a rotation's grace period lets plugins switch to the
-/// new key first); false when no unrevoked key has that id.
-pub async fn revoke_at(
+/// Makes a still-valid key end at `at` at the latest (a rotation's grace period lets
+/// plugins switch to the new key first). A key already ending earlier keeps its earlier
+/// end: revocation only ever moves closer. False when no key with that id is still valid.
+pub async fn revoke_by(
     db: impl PgExecutor<'_>,
     key_id: Uuid,
     at: chrono::DateTime<chrono::Utc>,
 ) -> sqlx::Result<bool> {
-    let done =
-        sqlx::query("UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL")
-            .bind(key_id)
-            .bind(at)
-            .execute(db)
-            .await?;
+    let done = sqlx::query(
+        "UPDATE api_keys SET revoked_at = LEAST(COALESCE(revoked_at, $2), $2)
+         WHERE id = $1 AND (revoked_at IS NULL OR revoked_at > now())",
+    )
+    .bind(key_id)
+    .bind(at)
+    .execute(db)
+    .await?;
     Ok(done.rows_affected() == 1)
+}
+
+/// Whether a key is still accepted: never revoked, or in its rotation grace period.
+pub fn is_valid(key: &KeyInfo, now: chrono::DateTime<chrono::Utc>) -> bool {
+    key.revoked_at.is_none_or(|at| at > now)
 }
 
 /// A key as Ops see it: never the secret.

@@ -1,5 +1,9 @@
 //! Installation health read from ClickHouse: the seed's `getPluginHealth(plugin_id,
 //! days)` and `calculateErrorRate(plugin_id, hours)`, used by the Ops API.
+//!
+//! Every read names the installation's merchant as well as its id: an installation id
+//! is chosen by the plugin, so another merchant's site (a cloned WordPress) can send
+//! the same one, and its rows must never show on this installation's page.
 
 use clickhouse::Client;
 use serde::{Deserialize, Serialize};
@@ -24,6 +28,7 @@ pub struct DailyHealth {
 /// The installation's daily health for the last `days` days (today included), oldest first.
 pub async fn plugin_health(
     client: &Client,
+    merchant: Uuid,
     installation: Uuid,
     days: u32,
 ) -> clickhouse::error::Result<Vec<DailyHealth>> {
@@ -51,12 +56,14 @@ pub async fn plugin_health(
                                 argMax(last_version, records) AS last_version, \
                                 argMax(version_rank, records) AS version_rank \
                          FROM daily_health_parts \
-                         WHERE installation_id = toUUID(?) AND day > toDate(now(), 'UTC') - ? \
+                         WHERE installation_id = toUUID(?) AND merchant_id = toUUID(?) \
+                           AND day > toDate(now(), 'UTC') - ? \
                          GROUP BY day, merchant_id, segment) \
                    GROUP BY day) \
              ORDER BY day",
         )
         .bind(installation.to_string())
+        .bind(merchant.to_string())
         .bind(days)
         .fetch_all()
         .await
@@ -66,15 +73,18 @@ pub async fn plugin_health(
 /// hours (0 when it reported no requests).
 pub async fn error_rate(
     client: &Client,
+    merchant: Uuid,
     installation: Uuid,
     hours: u32,
 ) -> clickhouse::error::Result<f64> {
     let (errors, requests): (f64, u64) = client
         .query(
             "SELECT sum(errors), sum(requests) FROM error_rate_1h_parts FINAL \
-             WHERE installation_id = toUUID(?) AND window_start >= toStartOfHour(now()) - ?",
+             WHERE installation_id = toUUID(?) AND merchant_id = toUUID(?) \
+               AND window_start >= toStartOfHour(now()) - ?",
         )
         .bind(installation.to_string())
+        .bind(merchant.to_string())
         .bind(u64::from(hours.saturating_sub(1)) * 3600)
         .fetch_one()
         .await?;
@@ -97,9 +107,11 @@ pub struct RecentHeartbeat {
     pub last_error_code: String,
 }
 
-/// The installation's last `limit` heartbeats, newest first.
+/// The installation's last `limit` heartbeats, newest first, each once (a record
+/// replayed from Kafka is a second row until ClickHouse merges the parts).
 pub async fn recent_heartbeats(
     client: &Client,
+    merchant: Uuid,
     installation: Uuid,
     limit: u32,
 ) -> clickhouse::error::Result<Vec<RecentHeartbeat>> {
@@ -107,10 +119,11 @@ pub async fn recent_heartbeats(
         .query(
             "SELECT toString(received_at, 'UTC') AS received_at, plugin_version, cms_version, \
                     requests_last_hour, errors_last_hour, last_error_code \
-             FROM heartbeats WHERE installation_id = toUUID(?) \
-             ORDER BY received_at_ms DESC LIMIT ?",
+             FROM heartbeats WHERE installation_id = toUUID(?) AND merchant_id = toUUID(?) \
+             ORDER BY received_at_ms DESC LIMIT 1 BY event_id LIMIT ?",
         )
         .bind(installation.to_string())
+        .bind(merchant.to_string())
         .bind(limit)
         .fetch_all()
         .await

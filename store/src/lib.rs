@@ -12,6 +12,7 @@ pub mod installations;
 pub mod merchants;
 pub mod migrate;
 pub mod notifications;
+pub mod page;
 pub mod postgres;
 pub mod registry;
 pub mod sealed;

@@ -41,7 +41,7 @@ const COLUMNS: &str = "m.id, m.name, m.email, m.locale, m.timezone, m.tier, m.cr
 pub async fn list(
     pool: &PgPool,
     q: Option<&str>,
-    before: Option<DateTime<Utc>>,
+    before: Option<crate::page::Before>,
     limit: i64,
 ) -> sqlx::Result<Vec<Merchant>> {
     let mut b = sqlx::QueryBuilder::new(format!("SELECT {COLUMNS} FROM merchants m WHERE true"));
@@ -54,10 +54,10 @@ pub async fn list(
             .push_bind(format!("{escaped}%"));
     }
     if let Some(t) = before {
-        b.push(" AND m.created_at < ").push_bind(t);
+        t.push_condition(&mut b, "m.created_at", "m.id");
     }
-    b.push(" ORDER BY m.created_at DESC LIMIT ")
-        .push_bind(limit.clamp(1, 200));
+    b.push(crate::page::Before::order("m.created_at", "m.id"));
+    b.push(" LIMIT ").push_bind(limit.clamp(1, 200));
     b.build_query_as().fetch_all(pool).await
 }
 

@@ -37,6 +37,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 4, "0004_agents_notifications"),
     migration!("postgres", 5, "0005_notification_channels"),
     migration!("postgres", 6, "0006_drop_redundant_installation_indexes"),
+    migration!("postgres", 7, "0007_notice_cancellation_and_lease_fencing"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

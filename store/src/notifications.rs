@@ -184,7 +184,7 @@ pub struct NoticeFilter {
     pub installation_id: Option<Uuid>,
     pub merchant_id: Option<Uuid>,
     pub acked: Option<bool>,
-    pub before: Option<DateTime<Utc>>,
+    pub before: Option<crate::page::Before>,
 }
 
 /// Newest first; `before` pages back in time.
@@ -205,11 +205,11 @@ pub async fn list(pool: &PgPool, f: &NoticeFilter, limit: i64) -> sqlx::Result<V
             " AND acked_at IS NULL"
         });
     }
-    if let Some(b) = f.before {
-        q.push(" AND created_at < ").push_bind(b);
+    if let Some(b) = &f.before {
+        b.push_condition(&mut q, "created_at", "id");
     }
-    q.push(" ORDER BY created_at DESC LIMIT ")
-        .push_bind(limit.clamp(1, 200));
+    q.push(crate::page::Before::order("created_at", "id"));
+    q.push(" LIMIT ").push_bind(limit.clamp(1, 200));
     q.build_query_as().fetch_all(pool).await
 }
 
@@ -410,6 +410,8 @@ pub async fn set_preferences(
 pub struct Outgoing {
     /// The idempotency id: the same on every attempt of this delivery.
     pub delivery_id: Uuid,
+    /// This claim's lease: the outcome is recorded only while it is still the delivery's.
+    pub lease_id: Uuid,
     pub channel: String,
     pub attempts: i32,
     pub delivery_created_at: DateTime<Utc>,
@@ -437,7 +439,8 @@ pub struct Outgoing {
 
 /// Claims up to `limit` due deliveries of `channel` (skipping rows another dispatcher
 /// holds) and leases them for `lease`: a dispatcher that dies mid-send leaves them to
-/// be retried once the lease ends.
+/// be retried once the lease ends. Deliveries of an acknowledged notice are never
+/// claimed (acknowledging cancels them; the join checks it too).
 pub async fn claim_due(
     pool: &PgPool,
     channel: &str,
@@ -451,10 +454,11 @@ pub async fn claim_due(
              ORDER BY not_before LIMIT $2 FOR UPDATE SKIP LOCKED),
          claimed AS (
              UPDATE notification_deliveries d
-             SET attempts = d.attempts + 1, not_before = now() + $3::interval, last_attempt_at = now(), updated_at = now()
+             SET attempts = d.attempts + 1, not_before = now() + $3::interval, last_attempt_at = now(),
+                 updated_at = now(), lease_id = gen_random_uuid()
              FROM due WHERE d.id = due.id
-             RETURNING d.id, d.notification_id, d.channel, d.attempts, d.created_at)
-         SELECT c.id AS delivery_id, c.channel, c.attempts, c.created_at AS delivery_created_at,
+             RETURNING d.id, d.notification_id, d.channel, d.attempts, d.created_at, d.lease_id)
+         SELECT c.id AS delivery_id, c.lease_id, c.channel, c.attempts, c.created_at AS delivery_created_at,
                 n.id AS notification_id, n.installation_id, i.site_host, n.cms, n.from_version, n.to_version,
                 n.upgrade_type, n.priority, n.critical, n.message,
                 m.name AS merchant_name, m.email, m.locale,
@@ -473,7 +477,8 @@ pub async fn claim_due(
          JOIN plugin_upgrade_notifications n ON n.id = c.notification_id
          JOIN merchants m ON m.id = n.merchant_id
          LEFT JOIN plugin_installations i ON i.id = n.installation_id
-         LEFT JOIN notification_preferences p ON p.merchant_id = n.merchant_id",
+         LEFT JOIN notification_preferences p ON p.merchant_id = n.merchant_id
+         WHERE n.acked_at IS NULL",
     )
     .bind(channel)
     .bind(limit)
@@ -502,51 +507,60 @@ pub enum Outcome {
     },
 }
 
-/// Records an attempt's outcome and the delivery log row, in one transaction.
-pub async fn record(pool: &PgPool, o: &Outgoing, outcome: &Outcome) -> sqlx::Result<()> {
-    let mut tx = pool.begin().await?;
-    let (log, detail) = match outcome {
-        Outcome::Delivered => {
-            sqlx::query(
-                "UPDATE notification_deliveries SET status = 'delivered', delivered_at = now(), last_error = NULL,
-                     updated_at = now() WHERE id = $1",
-            )
-            .bind(o.delivery_id)
-            .execute(&mut *tx)
-            .await?;
-            ("delivered", None)
-        }
-        Outcome::Retry { at, detail } => {
-            sqlx::query(
-                "UPDATE notification_deliveries SET not_before = $2, last_error = $3, updated_at = now() WHERE id = $1",
-            )
-            .bind(o.delivery_id)
-            .bind(at)
-            .bind(detail)
-            .execute(&mut *tx)
-            .await?;
-            ("retry", Some(detail.as_str()))
+/// Whether an outcome was recorded under the lease it was claimed with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Recorded {
+    Recorded,
+    /// The lease had ended and the delivery was claimed again (or cancelled): the
+    /// attempt is logged, the delivery's state is left to its current holder.
+    LeaseLost,
+}
+
+/// Records an attempt's outcome and the delivery log row, in one transaction. Every
+/// update is fenced on the claim's lease id and a pending status.
+pub async fn record(pool: &PgPool, o: &Outgoing, outcome: &Outcome) -> sqlx::Result<Recorded> {
+    let (set, log, detail) = match outcome {
+        Outcome::Delivered => (
+            "status = 'delivered', delivered_at = now(), last_error = NULL",
+            "delivered",
+            None,
+        ),
+        Outcome::Retry { detail, .. } => {
+            ("not_before = $3, last_error = $4", "retry", Some(detail))
         }
         Outcome::Failed { detail } => {
-            sqlx::query(
-                "UPDATE notification_deliveries SET status = 'failed', last_error = $2, updated_at = now() WHERE id = $1",
-            )
-            .bind(o.delivery_id)
-            .bind(detail)
-            .execute(&mut *tx)
-            .await?;
-            ("failed", Some(detail.as_str()))
+            ("status = 'failed', last_error = $3", "failed", Some(detail))
         }
-        Outcome::Deferred { until, detail } => {
-            sqlx::query(
-                "UPDATE notification_deliveries SET not_before = $2, attempts = attempts - 1, updated_at = now() WHERE id = $1",
-            )
-            .bind(o.delivery_id)
-            .bind(until)
-            .execute(&mut *tx)
-            .await?;
-            ("deferred", Some(detail.as_str()))
-        }
+        Outcome::Deferred { detail, .. } => (
+            "not_before = $3, attempts = attempts - 1",
+            "deferred",
+            Some(detail),
+        ),
+    };
+    let sql = format!(
+        "UPDATE notification_deliveries SET {set}, updated_at = now()
+         WHERE id = $1 AND lease_id = $2 AND status = 'pending'"
+    );
+    let mut update = sqlx::query(&sql).bind(o.delivery_id).bind(o.lease_id);
+    update = match outcome {
+        Outcome::Delivered => update,
+        Outcome::Retry { at, detail } => update.bind(at).bind(detail),
+        Outcome::Failed { detail } => update.bind(detail),
+        Outcome::Deferred { until, .. } => update.bind(until),
+    };
+    let mut tx = pool.begin().await?;
+    let done = update.execute(&mut *tx).await?;
+    let recorded = if done.rows_affected() == 1 {
+        Recorded::Recorded
+    } else {
+        Recorded::LeaseLost
+    };
+    let detail = match recorded {
+        Recorded::LeaseLost => Some(format!(
+            "lease lost: {}",
+            detail.map_or(log, String::as_str)
+        )),
+        Recorded::Recorded => detail.cloned(),
     };
     sqlx::query(
         "INSERT INTO notification_attempts (delivery_id, attempt, outcome, detail) VALUES ($1, $2, $3, $4)",
@@ -557,7 +571,8 @@ pub async fn record(pool: &PgPool, o: &Outgoing, outcome: &Outcome) -> sqlx::Res
     .bind(detail)
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    tx.commit().await?;
+    Ok(recorded)
 }
 
 /// Stores the hash of the e-mail acknowledgement link's token for a notice.

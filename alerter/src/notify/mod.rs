@@ -192,8 +192,15 @@ impl Dispatcher {
         }
         // If this write fails the lease expires and the delivery is tried again, with
         // the same idempotency id: a duplicate the receiver can drop, never a loss.
-        if let Err(e) = store::notifications::record(&self.pool, &o, &outcome).await {
-            tracing::error!(delivery = %o.delivery_id, error = %e, "delivery outcome not recorded");
+        match store::notifications::record(&self.pool, &o, &outcome).await {
+            Ok(store::notifications::Recorded::Recorded) => {}
+            Ok(store::notifications::Recorded::LeaseLost) => {
+                tracing::warn!(delivery = %o.delivery_id, channel = %o.channel, attempt = o.attempts,
+                    "delivery outcome came after its lease ended; the later claim's outcome stands");
+            }
+            Err(e) => {
+                tracing::error!(delivery = %o.delivery_id, error = %e, "delivery outcome not recorded")
+            }
         }
     }
 

@@ -167,7 +167,7 @@ pub async fn detail(
     let mut warnings = Vec::new();
     // Postgres holds what Ops act on; a ClickHouse outage only hides the history.
     let recent_heartbeats =
-        match store::health::recent_heartbeats(&state.clickhouse, i.id, 10).await {
+        match store::health::recent_heartbeats(&state.clickhouse, i.merchant_id, i.id, 10).await {
             Ok(h) => Some(h),
             Err(e) => {
                 tracing::warn!(error = %e, "recent heartbeats not read");

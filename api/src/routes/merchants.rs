@@ -24,8 +24,10 @@ use crate::startup::AppState;
 pub struct MerchantQuery {
     /// The start of the name, any case.
     pub q: Option<String>,
-    /// Page back: merchants created before this instant.
+    /// Page back: the last merchant's `created_at` on the previous page…
     pub before: Option<DateTime<Utc>>,
+    /// …and its `id`.
+    pub before_id: Option<Uuid>,
     pub limit: Option<i64>,
 }
 
@@ -37,8 +39,13 @@ pub async fn list(
     Params(q): Params<MerchantQuery>,
 ) -> Result<Json<Vec<Merchant>>, ApiError> {
     Ok(Json(
-        store::merchants::list(&state.pool, q.q.as_deref(), q.before, q.limit.unwrap_or(50))
-            .await?,
+        store::merchants::list(
+            &state.pool,
+            q.q.as_deref(),
+            crate::error::page_before(q.before, q.before_id)?,
+            q.limit.unwrap_or(50),
+        )
+        .await?,
     ))
 }
 
@@ -255,11 +262,13 @@ pub async fn rotate_key(
     let mut tx = state.pool.begin().await?;
     let old = store::api_keys::get(&mut *tx, id)
         .await?
-        .filter(|k| k.revoked_at.is_none())
+        .filter(|k| store::api_keys::is_valid(k, Utc::now()))
         .ok_or_else(|| ApiError::NotFound(format!("active API key {id}")))?;
     let new = store::api_keys::create(&mut *tx, old.merchant_id, old.label.as_deref()).await?;
     let revoked_at = Utc::now() + Duration::hours(i64::from(grace));
-    store::api_keys::revoke_at(&mut *tx, id, revoked_at).await?;
+    store::api_keys::revoke_by(&mut *tx, id, revoked_at).await?;
+    // A key rotated again during its grace keeps the earlier end.
+    let revoked_at = revoked_at.min(old.revoked_at.unwrap_or(revoked_at));
     let change = Change {
         action: "api_key.rotate",
         target_type: "api_key",

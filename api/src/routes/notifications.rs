@@ -21,8 +21,11 @@ pub struct NoticeQuery {
     pub installation_id: Option<Uuid>,
     pub merchant_id: Option<Uuid>,
     pub acked: Option<bool>,
-    /// Page back: notices created before this instant.
+    /// Page back: the last notice's `created_at` on the previous page…
     pub before: Option<DateTime<Utc>>,
+    /// …and its `id` (notices created together share a time; without it some may be
+    /// missed).
+    pub before_id: Option<Uuid>,
     pub limit: Option<i64>,
 }
 
@@ -37,7 +40,7 @@ pub async fn list(
         installation_id: q.installation_id,
         merchant_id: q.merchant_id,
         acked: q.acked,
-        before: q.before,
+        before: crate::error::page_before(q.before, q.before_id)?,
     };
     Ok(Json(
         store::notifications::list(&state.pool, &f, q.limit.unwrap_or(50)).await?,

@@ -56,10 +56,11 @@ pub async fn health(
     if !(1..=90).contains(&days) {
         return Err(ApiError::invalid("days", "days must be between 1 and 90"));
     }
-    store::installations::get(&state.pool, id)
+    let installation = store::installations::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("installation {id}")))?;
-    let daily = store::health::plugin_health(&state.clickhouse, id, days).await?;
+    let daily =
+        store::health::plugin_health(&state.clickhouse, installation.merchant_id, id, days).await?;
     Ok(Json(Health {
         installation_id: id,
         days,
