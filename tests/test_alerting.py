@@ -48,7 +48,7 @@ def test_alerts_route_by_severity(labels, receivers):
 
 
 @pytest.mark.parametrize("service,url", [
-    ("ingest", "http://127.0.0.1:8080/metrics"),
+    ("ingest", "http://127.0.0.1:9100/metrics"),
     ("aggregator", "http://127.0.0.1:9101/metrics"),
     ("alerter", "http://127.0.0.1:9102/metrics"),
 ])

@@ -20,7 +20,7 @@ SHAPES = {
     "webhook secret": re.compile(r"whsec_[A-Za-z0-9_]{8,}"),
     "bearer header": re.compile(r"(?i)authorization:\s*bearer\s+\S+"),
 }
-METRICS = ["http://127.0.0.1:8080/metrics", "http://127.0.0.1:9101/metrics", "http://127.0.0.1:9102/metrics"]
+METRICS = ["http://127.0.0.1:9100/metrics", "http://127.0.0.1:9101/metrics", "http://127.0.0.1:9102/metrics"]
 
 
 def logs():

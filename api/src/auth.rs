@@ -48,20 +48,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
     Ok(token)
 }
 
-/// The client's address: the peer, or the right-most X-Forwarded-For entry when the
-/// peer is a declared proxy (entries to its left are the client's to forge).
-pub fn source_address(peer: IpAddr, headers: &HeaderMap, trusted: &[IpAddr]) -> IpAddr {
-    if !trusted.contains(&peer) {
-        return peer;
-    }
-    headers
-        .get("x-forwarded-for")
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.rsplit(',').next())
-        .and_then(|v| v.trim().parse().ok())
-        .unwrap_or(peer)
-}
-
 /// Authenticates the request and refuses it unless the agent has at least `needed`.
 /// An address whose failed authentications exceed `API_AUTH_FAILURES_PER_ADDRESS` is
 /// refused (429) before any lookup until its bucket refills: guessing tokens or
@@ -72,7 +58,7 @@ pub async fn require(
     mut request: Request,
     next: Next,
 ) -> Result<Response, ApiError> {
-    let source = source_address(peer.ip(), request.headers(), &state.trusted_proxies);
+    let source = state.trusted_proxies.client(peer.ip(), request.headers());
     let now = std::time::Instant::now();
     let limit = state.auth_failure_limit;
     state
@@ -109,17 +95,5 @@ mod tests {
         assert!(matches!(bearer(&h), Err(ApiError::MissingToken)));
         h.insert(header::AUTHORIZATION, "Bearer pto_abc".parse().unwrap());
         assert_eq!(bearer(&h).unwrap(), "pto_abc");
-    }
-
-    #[test]
-    fn forwarded_for_is_believed_only_from_declared_proxies() {
-        let proxy: IpAddr = "10.0.0.1".parse().unwrap();
-        let mut h = HeaderMap::new();
-        h.insert("x-forwarded-for", "1.2.3.4, 5.6.7.8".parse().unwrap());
-        assert_eq!(source_address(proxy, &h, &[]), proxy);
-        assert_eq!(
-            source_address(proxy, &h, &[proxy]),
-            "5.6.7.8".parse::<IpAddr>().unwrap()
-        );
     }
 }

@@ -1,6 +1,6 @@
 //! The api's settings, from the environment (documented defaults match `dev/stack`).
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 
 use clap::{Parser, Subcommand};
 use runtime::settings::{ClickHouseSettings, LogSettings, PostgresSettings};
@@ -69,15 +69,7 @@ pub enum Command {
 }
 
 impl Settings {
-    pub fn trusted_proxies(&self) -> anyhow::Result<Vec<IpAddr>> {
-        self.trusted_proxies
-            .iter()
-            .map(|s| s.trim())
-            .filter(|s| !s.is_empty())
-            .map(|s| {
-                s.parse()
-                    .map_err(|_| anyhow::anyhow!("API_TRUSTED_PROXIES: {s:?} is not an IP address"))
-            })
-            .collect()
+    pub fn trusted_proxies(&self) -> anyhow::Result<runtime::client_address::TrustedProxies> {
+        runtime::client_address::TrustedProxies::parse(&self.trusted_proxies, "API_TRUSTED_PROXIES")
     }
 }

@@ -1,6 +1,6 @@
 //! Builds the application from settings and binds it; tests and `main` share this.
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -16,7 +16,7 @@ pub struct AppState {
     pub pool: PgPool,
     pub clickhouse: clickhouse::Client,
     pub overview: Arc<OverviewCache>,
-    pub trusted_proxies: Vec<IpAddr>,
+    pub trusted_proxies: runtime::client_address::TrustedProxies,
     pub notification_throttle: chrono::Duration,
     pub toggle_max_duration: chrono::Duration,
     /// Seals merchants' webhook secrets and Slack URLs (None: they cannot be stored).
@@ -69,6 +69,9 @@ impl Application {
         let hsts = settings.tls.enabled() || settings.tls.behind_tls_proxy;
         let router = routes::router(state, &settings.cors_origins, hsts)?;
         settings.tls.check_plain_http(settings.listen_addr)?;
+        settings
+            .tls
+            .check_proxies(&settings.trusted_proxies()?, "API_TRUSTED_PROXIES")?;
         let listener = TcpListener::bind(settings.listen_addr).await?;
         Ok(Self {
             listener,

@@ -16,6 +16,8 @@ use uuid::Uuid;
 
 pub struct TestEnv {
     pub ingest_url: String,
+    /// Ingest's internal listener (/readyz, /metrics).
+    pub ingest_internal_url: String,
     pub api_url: String,
     pub pool: PgPool,
     pub clickhouse: clickhouse::Client,
@@ -127,6 +129,7 @@ fn env_or(name: &str, default: &str) -> String {
 impl TestEnv {
     pub async fn connect() -> Self {
         let ingest_url = env_or("INGEST_URL", "http://127.0.0.1:8080");
+        let ingest_internal_url = env_or("INGEST_INTERNAL_URL", "http://127.0.0.1:9100");
         let api_url = env_or("API_URL", "http://127.0.0.1:8081");
         let database_url = env_or(
             "DATABASE_URL",
@@ -158,6 +161,7 @@ impl TestEnv {
             .to_path_buf();
         Self {
             ingest_url,
+            ingest_internal_url,
             api_url,
             pool,
             clickhouse,
@@ -382,7 +386,9 @@ impl TestEnv {
             bin.display()
         );
         let mut cmd = std::process::Command::new(bin);
+        // A second ingest must not take the main one's internal port.
         cmd.env("LOG_FORMAT", "json")
+            .env("INGEST_INTERNAL_ADDR", "127.0.0.1:0")
             .env(
                 "INGEST_SIGNING_KEYS_FILE",
                 self.root.join(".state/signing-keys"),

@@ -334,9 +334,34 @@ async fn an_unparsable_version_is_stored_as_given_and_flagged() {
     assert_eq!((version.as_str(), valid), ("nightly-2026.11", false));
 }
 
+/// Liveness on both listeners; readiness and metrics on the internal one only.
+/// Defect (issue 16.11): /readyz (a Kafka round trip per call) and /metrics were
+/// served to anyone on the internet-facing listener.
 #[tokio::test]
 async fn health_readiness_and_metrics_answer() {
     let env = TestEnv::connect().await;
+    for path in ["/readyz", "/metrics"] {
+        let r = env
+            .http
+            .get(format!("{}{path}", env.ingest_url))
+            .send()
+            .await
+            .expect("answer");
+        assert_eq!(
+            r.status(),
+            StatusCode::NOT_FOUND,
+            "{path} on the public listener"
+        );
+    }
+    let public = env
+        .http
+        .get(format!("{}/healthz", env.ingest_url))
+        .send()
+        .await;
+    assert!(
+        public.is_ok_and(|r| r.status().is_success()),
+        "public /healthz"
+    );
     for (path, want) in [
         ("/healthz", "ok"),
         ("/readyz", "ready"),
@@ -344,7 +369,7 @@ async fn health_readiness_and_metrics_answer() {
     ] {
         let r = env
             .http
-            .get(format!("{}{path}", env.ingest_url))
+            .get(format!("{}{path}", env.ingest_internal_url))
             .send()
             .await
             .expect("answer");

@@ -139,3 +139,121 @@ async fn a_flooding_key_is_limited_and_does_not_slow_other_merchants() {
         "p99 {during:.1} ms under the flood vs {before:.1} ms alone"
     );
 }
+
+/// An ingest of its own with small per-address limits, behind a "proxy" at 127.0.0.1
+/// (the test itself), so that clients are told apart by X-Forwarded-For.
+fn limited_ingest(env: &TestEnv, addr: &str, per_address: &str) -> e2e::ServiceProcess {
+    env.spawn_service(
+        "ingest",
+        &[
+            ("INGEST_LISTEN_ADDR", addr.as_ref()),
+            ("INGEST_RATE_LIMIT_PER_ADDRESS", per_address.as_ref()),
+            ("INGEST_AUTH_FAILURES_PER_ADDRESS", "0.01:5".as_ref()),
+            ("INGEST_TRUSTED_PROXIES", "127.0.0.1".as_ref()),
+        ],
+    )
+}
+
+async fn wait_until_up(http: &reqwest::Client, addr: &str) {
+    let started = Instant::now();
+    while http
+        .get(format!("http://{addr}/healthz"))
+        .send()
+        .await
+        .is_err()
+    {
+        assert!(
+            started.elapsed() < Duration::from_secs(30),
+            "ingest never started"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+async fn beat_as(
+    http: &reqwest::Client,
+    addr: &str,
+    key: &str,
+    client: &str,
+) -> (StatusCode, String) {
+    let r = http
+        .post(format!("http://{addr}/api/v1/plugins/heartbeat"))
+        .bearer_auth(key)
+        .header("x-forwarded-for", client)
+        .json(
+            &json!({"installation_id": Uuid::new_v4(), "cms": "custom", "plugin_version": "1.0.0"}),
+        )
+        .send()
+        .await
+        .expect("ingest answered");
+    let status = r.status();
+    let body: serde_json::Value = r.json().await.unwrap_or_default();
+    (
+        status,
+        body["error"]["code"].as_str().unwrap_or("").to_owned(),
+    )
+}
+
+/// Defect (issue 16.6): behind a proxy every plugin shared the proxy's bucket, since
+/// ingest keyed its limits on the TCP peer. Clients are loopback addresses the test
+/// names in X-Forwarded-For; no traffic leaves the machine.
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    const ADDR: &str = "127.0.0.1:18452";
+    let _ingest = limited_ingest(&env, ADDR, "0.01:3");
+    wait_until_up(&env.http, ADDR).await;
+    for _ in 0..3 {
+        assert_eq!(
+            beat_as(&env.http, ADDR, &m.key, "127.0.0.2").await.0,
+            StatusCode::ACCEPTED
+        );
+    }
+    assert_eq!(
+        beat_as(&env.http, ADDR, &m.key, "127.0.0.2").await,
+        (StatusCode::TOO_MANY_REQUESTS, "rate_limited".to_owned()),
+        "the first client is over its limit"
+    );
+    assert_eq!(
+        beat_as(&env.http, ADDR, &m.key, "127.0.0.3").await.0,
+        StatusCode::ACCEPTED,
+        "another client behind the same proxy is not"
+    );
+}
+
+/// Defect (issue 16.4): every request with a made-up key cost a PostgreSQL lookup,
+/// without limit. Past its budget of failed authentications an address is refused
+/// before any lookup, while a key the cache knows as valid still works from there.
+#[tokio::test]
+async fn failed_authentications_are_limited_per_address_before_any_lookup() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    const ADDR: &str = "127.0.0.1:18453";
+    let _ingest = limited_ingest(&env, ADDR, "1000:1000");
+    wait_until_up(&env.http, ADDR).await;
+    // The valid key is known (cached) before the flood.
+    assert_eq!(
+        beat_as(&env.http, ADDR, &m.key, "127.0.0.4").await.0,
+        StatusCode::ACCEPTED
+    );
+    let mut codes = Vec::new();
+    for _ in 0..8 {
+        let made_up = format!("ptk_{}", Uuid::new_v4().simple());
+        codes.push(beat_as(&env.http, ADDR, &made_up, "127.0.0.5").await.1);
+    }
+    assert_eq!(&codes[..5], ["invalid_api_key"; 5], "{codes:?}");
+    assert_eq!(&codes[5..], ["rate_limited"; 3], "{codes:?}");
+    // The requests from 127.0.0.4 spent nothing of 127.0.0.5's budget and vice versa.
+    assert_eq!(
+        beat_as(
+            &env.http,
+            ADDR,
+            &format!("ptk_{}", Uuid::new_v4().simple()),
+            "127.0.0.4"
+        )
+        .await
+        .1,
+        "invalid_api_key"
+    );
+}

@@ -44,6 +44,10 @@ pub struct Settings {
     /// Retry-After sent with 503 responses.
     #[arg(long, env = "INGEST_RETRY_AFTER_SECS", default_value_t = 5)]
     pub retry_after_secs: u64,
+    /// Address of /healthz, /readyz and /metrics for Prometheus and the orchestrator,
+    /// kept off the internet-facing listener (plain HTTP: nothing secret is served).
+    #[arg(long, env = "INGEST_INTERNAL_ADDR", default_value = "127.0.0.1:9100")]
+    pub internal_addr: SocketAddr,
     #[command(flatten)]
     pub tls: runtime::tls::TlsSettings,
     #[command(flatten)]
@@ -64,6 +68,19 @@ pub struct Settings {
         default_value = "standard=50:500,enterprise=500:5000"
     )]
     pub rate_limit_tiers: String,
+    /// Failed authentications (keys looked up and not valid) per client address,
+    /// `rate:burst`; past it the address gets 429 before any lookup.
+    #[arg(long, env = "INGEST_AUTH_FAILURES_PER_ADDRESS", default_value = "1:30")]
+    pub auth_failures_per_address: crate::rate_limit::Limit,
+    /// Proxies (comma-separated IPs) whose X-Forwarded-For names the client for rate
+    /// limits; required with BEHIND_TLS_PROXY.
+    #[arg(
+        long,
+        env = "INGEST_TRUSTED_PROXIES",
+        value_delimiter = ',',
+        default_value = ""
+    )]
+    pub trusted_proxies: Vec<String>,
     #[command(flatten)]
     pub kafka: KafkaSettings,
     #[command(flatten)]

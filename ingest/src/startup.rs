@@ -25,6 +25,7 @@ pub struct Topics {
 pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub rate_limiter: crate::rate_limit::RateLimiter,
+    pub trusted_proxies: runtime::client_address::TrustedProxies,
     pub plugin_config: Arc<PluginConfigCache>,
     pub notices: Arc<NoticeCache>,
     pub signer: ToggleSigner,
@@ -38,6 +39,7 @@ pub struct AppState {
 
 pub struct Application {
     listener: TcpListener,
+    internal: TcpListener,
     state: Arc<AppState>,
     tls: runtime::tls::TlsSettings,
     connections: runtime::serve::ConnectionLimits,
@@ -62,6 +64,13 @@ impl Application {
         let plugin_config = PluginConfigCache::start(pool.clone()).await;
         let notices = NoticeCache::start(pool.clone()).await;
         let signer = ToggleSigner::from_file(settings.signing_keys_file.as_deref())?;
+        let trusted_proxies = runtime::client_address::TrustedProxies::parse(
+            &settings.trusted_proxies,
+            "INGEST_TRUSTED_PROXIES",
+        )?;
+        settings
+            .tls
+            .check_proxies(&trusted_proxies, "INGEST_TRUSTED_PROXIES")?;
         let state = Arc::new(AppState {
             plugin_config,
             notices,
@@ -71,7 +80,9 @@ impl Application {
                 pool,
                 Duration::from_secs(settings.key_cache_ttl_secs),
                 settings.retry_after_secs,
+                settings.auth_failures_per_address,
             ),
+            trusted_proxies: trusted_proxies.clone(),
             rate_limiter: crate::rate_limit::RateLimiter::new(
                 settings.rate_limit_per_address,
                 crate::rate_limit::parse_tiers(&settings.rate_limit_tiers)
@@ -88,12 +99,23 @@ impl Application {
         });
         settings.tls.check_plain_http(settings.listen_addr)?;
         let listener = TcpListener::bind(settings.listen_addr).await?;
+        let internal = TcpListener::bind(settings.internal_addr)
+            .await
+            .map_err(|e| anyhow::anyhow!("INGEST_INTERNAL_ADDR {}: {e}", settings.internal_addr))?;
         Ok(Self {
             listener,
+            internal,
             state,
             tls: settings.tls.clone(),
             connections: settings.connections.clone(),
         })
+    }
+
+    /// Where /readyz and /metrics are served.
+    pub fn internal_address(&self) -> SocketAddr {
+        self.internal
+            .local_addr()
+            .unwrap_or_else(|_| SocketAddr::from(([0, 0, 0, 0], 0)))
     }
 
     pub fn address(&self) -> SocketAddr {
@@ -106,6 +128,13 @@ impl Application {
     /// round trip before exiting.
     pub async fn run_until_stopped(self) -> anyhow::Result<()> {
         let state = self.state.clone();
+        let internal = axum::serve(self.internal, routes::internal_router(state.clone()))
+            .with_graceful_shutdown(runtime::shutdown::signal());
+        tokio::spawn(async move {
+            if let Err(e) = internal.await {
+                tracing::error!(error = %e, "internal listener stopped");
+            }
+        });
         // The peer address (ConnectInfo<Peer>) feeds the per-address rate limit.
         runtime::serve::serve(
             self.listener,

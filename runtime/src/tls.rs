@@ -54,6 +54,25 @@ impl TlsSettings {
     }
 }
 
+impl TlsSettings {
+    /// Behind a proxy every client arrives from the proxy's address: without the
+    /// proxies declared, all of them would share one rate-limit bucket and one
+    /// failed-authentication budget (20 bad tokens from anyone would lock every Ops
+    /// agent out). So a declared TLS proxy needs its addresses too.
+    pub fn check_proxies(
+        &self,
+        trusted: &crate::client_address::TrustedProxies,
+        setting: &str,
+    ) -> anyhow::Result<()> {
+        anyhow::ensure!(
+            !self.behind_tls_proxy || !trusted.is_empty(),
+            "BEHIND_TLS_PROXY is set but {setting} is empty: list the proxies' addresses so \
+             that each client is told apart by its own address"
+        );
+        Ok(())
+    }
+}
+
 fn load(cert: &Path, key: &Path) -> anyhow::Result<Arc<ServerConfig>> {
     let certs = CertificateDer::pem_file_iter(cert)
         .map_err(|e| anyhow::anyhow!("TLS_CERT_FILE {}: {e}", cert.display()))?
@@ -180,5 +199,23 @@ mod tests {
         assert!(s(true)
             .check_plain_http("0.0.0.0:8080".parse().unwrap())
             .is_ok());
+    }
+
+    /// Defect (issue 16.6): behind a proxy without trusted proxies every plugin shared
+    /// one bucket; such a configuration is now refused at startup.
+    #[test]
+    fn a_declared_proxy_needs_its_addresses() {
+        use crate::client_address::TrustedProxies;
+        let s = |proxy| TlsSettings {
+            tls_cert_file: None,
+            tls_key_file: None,
+            tls_reload_secs: 30,
+            behind_tls_proxy: proxy,
+        };
+        let none = TrustedProxies::default();
+        let one = TrustedProxies::parse(&["127.0.0.1".into()], "P").unwrap();
+        assert!(s(true).check_proxies(&none, "P").is_err());
+        assert!(s(true).check_proxies(&one, "P").is_ok());
+        assert!(s(false).check_proxies(&none, "P").is_ok());
     }
 }

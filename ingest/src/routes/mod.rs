@@ -22,26 +22,43 @@ use crate::auth::Merchant;
 use crate::error::IngestError;
 use crate::startup::AppState;
 
+/// The internet-facing routes: what plugins call (rate limited) and liveness for the
+/// load balancer. Readiness and metrics are served on the internal address only
+/// (`internal_router`): they say how the pipeline is doing and readiness costs a Kafka
+/// round trip, neither of which an anonymous client should get.
 pub fn router(state: Arc<AppState>) -> Router {
-    // What plugins call is rate limited; health and metrics are not.
     let plugin = Router::new()
         .route("/api/v1/plugins/heartbeat", post(heartbeat::accept))
         .route("/api/v1/plugins/event", post(event::accept))
         .route("/api/v1/plugins/config", get(config::poll))
-        .route("/api/v1/plugins/signing-keys", get(config::signing_keys))
         .route_layer(middleware::from_fn_with_state(
             state.clone(),
             crate::rate_limit::enforce,
         ));
+    let keyless = Router::new()
+        .route("/api/v1/plugins/signing-keys", get(config::signing_keys))
+        .route_layer(middleware::from_fn_with_state(
+            state.clone(),
+            crate::rate_limit::enforce_address,
+        ));
     Router::new()
         .merge(plugin)
+        .merge(keyless)
         .route("/healthz", get(health::live))
-        .route("/readyz", get(health::ready))
-        .route("/metrics", get(health::metrics))
         .layer(middleware::from_fn_with_state(
             state.clone(),
             record_request,
         ))
+        .with_state(state)
+}
+
+/// Liveness, readiness and metrics, for Prometheus and the orchestrator
+/// (`INGEST_INTERNAL_ADDR`).
+pub fn internal_router(state: Arc<AppState>) -> Router {
+    Router::new()
+        .route("/healthz", get(health::live))
+        .route("/readyz", get(health::ready))
+        .route("/metrics", get(health::metrics))
         .with_state(state)
 }
 

@@ -28,6 +28,8 @@ pub struct KafkaSink {
     producer: FutureProducer,
     /// The topic /readyz checks.
     ready_topic: String,
+    /// The last readiness probe: when, and its answer.
+    readiness: tokio::sync::Mutex<Option<(std::time::Instant, bool)>>,
     deadline: Duration,
     metrics: Metrics,
 }
@@ -57,6 +59,7 @@ impl KafkaSink {
         Ok(Self {
             producer,
             ready_topic: ready_topic.to_owned(),
+            readiness: tokio::sync::Mutex::new(None),
             deadline,
             metrics,
         })
@@ -129,8 +132,22 @@ impl KafkaSink {
         SinkError::NotAcknowledged(detail)
     }
 
-    /// Whether the brokers answer a metadata request for our topic (for /readyz).
+    /// Whether the brokers answer a metadata request for our topic (for /readyz). One
+    /// probe at a time, its answer reused for a second: a burst of readiness checks
+    /// costs one metadata round trip, not one blocking thread each.
     pub async fn ready(&self) -> bool {
+        let mut last = self.readiness.lock().await;
+        if let Some((at, ready)) = *last {
+            if at.elapsed() < Duration::from_secs(1) {
+                return ready;
+            }
+        }
+        let ready = self.probe().await;
+        *last = Some((std::time::Instant::now(), ready));
+        ready
+    }
+
+    async fn probe(&self) -> bool {
         let producer = self.producer.clone();
         let topic = self.ready_topic.clone();
         tokio::task::spawn_blocking(move || {
