@@ -48,6 +48,10 @@ pub struct Settings {
     /// Key that seals merchants' webhook secrets and Slack URLs (32 bytes, base64).
     #[arg(long, env = "NOTIFICATION_SECRETS_KEY_FILE")]
     pub secrets_key_file: Option<std::path::PathBuf>,
+    /// Development only: accept loopback receivers as webhook and Slack URLs (the
+    /// alerter's setting of the same name lets it send to them).
+    #[arg(long, env = "NOTIFY_ALLOW_INTERNAL_TARGETS", default_value_t = false)]
+    pub allow_internal_targets: bool,
     #[command(flatten)]
     pub tls: runtime::tls::TlsSettings,
     #[command(flatten)]

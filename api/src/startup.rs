@@ -17,6 +17,8 @@ pub struct AppState {
     pub clickhouse: clickhouse::Client,
     pub overview: Arc<OverviewCache>,
     pub trusted_proxies: runtime::client_address::TrustedProxies,
+    /// Where merchants' webhook and Slack URLs may point.
+    pub outbound: policy::outbound::OutboundPolicy,
     pub notification_throttle: chrono::Duration,
     pub toggle_max_duration: chrono::Duration,
     /// Seals merchants' webhook secrets and Slack URLs (None: they cannot be stored).
@@ -55,6 +57,9 @@ impl Application {
             clickhouse,
             overview,
             trusted_proxies: settings.trusted_proxies()?,
+            outbound: policy::outbound::OutboundPolicy {
+                allow_internal: settings.allow_internal_targets,
+            },
             notification_throttle: chrono::Duration::seconds(settings.notification_throttle_secs),
             toggle_max_duration: chrono::Duration::hours(settings.toggle_max_duration_hours),
             secrets: settings

@@ -2,6 +2,7 @@
 //! decide. Each rule lives here once, with table-driven tests.
 
 pub mod advice;
+pub mod outbound;
 pub mod signed;
 pub mod toggles;
 

@@ -72,7 +72,11 @@ pub struct Dispatcher {
     templates: Templates,
     mailer: Mailer,
     sms: SmsProvider,
+    /// For the SMS provider (our configuration).
     http: reqwest::Client,
+    /// For merchants' webhook and Slack URLs (policy::outbound at connect time).
+    merchant_http: reqwest::Client,
+    outbound: policy::outbound::OutboundPolicy,
     secrets: Option<SecretBox>,
     ack_key: Vec<u8>,
     metrics: NotifyMetrics,
@@ -108,9 +112,15 @@ impl Dispatcher {
                 .transpose()?
                 .map(|t| t.trim().to_owned()),
         };
+        let outbound = policy::outbound::OutboundPolicy {
+            allow_internal: settings.allow_internal_targets,
+        };
+        let timeout = Duration::from_secs(settings.http_timeout_secs);
         Ok(Self {
             mailer: Mailer::new(&settings.smtp_relay, &settings.smtp_from)?,
-            http: channels::http_client(Duration::from_secs(settings.http_timeout_secs))?,
+            http: channels::http_client(timeout)?,
+            merchant_http: channels::merchant_http_client(timeout, outbound)?,
+            outbound,
             pool,
             templates,
             sms,
@@ -298,15 +308,23 @@ impl Dispatcher {
             }
             "webhook" => {
                 let secret = self.open(o.webhook_secret_sealed.as_deref(), "webhook secret")?;
-                channels::webhook::send(&self.http, o, &secret).await
+                let url = o
+                    .webhook_url
+                    .as_deref()
+                    .ok_or_else(|| SendError::Permanent("merchant has no webhook URL".into()))?;
+                let url =
+                    channels::checked_url(&self.outbound, url, policy::outbound::Target::Webhook)?;
+                channels::webhook::send(&self.merchant_http, o, &url, &secret).await
             }
             "slack" => {
                 let url = self.open(o.slack_url_sealed.as_deref(), "Slack webhook URL")?;
+                let url =
+                    channels::checked_url(&self.outbound, &url, policy::outbound::Target::Slack)?;
                 let text = self
                     .templates
                     .slack(&o.locale, &self.context(o, String::new()))
                     .map_err(template_error)?;
-                channels::slack::send(&self.http, &url, &text).await
+                channels::slack::send(&self.merchant_http, &url, &text, o.delivery_id).await
             }
             "sms" => {
                 let to = o

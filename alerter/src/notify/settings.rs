@@ -71,6 +71,10 @@ pub struct NotifySettings {
     /// File holding the SMS provider's API token (never in the environment itself).
     #[arg(long, env = "SMS_PROVIDER_TOKEN_FILE")]
     pub sms_provider_token_file: Option<PathBuf>,
+    /// Development only: let webhook and Slack deliveries reach loopback receivers
+    /// (never set in production: merchants' URLs must not reach inside our network).
+    #[arg(long, env = "NOTIFY_ALLOW_INTERNAL_TARGETS", default_value_t = false)]
+    pub allow_internal_targets: bool,
     /// Public base URL of the api, for the acknowledgement link in e-mails.
     #[arg(long, env = "PUBLIC_API_URL", default_value = "http://127.0.0.1:8081")]
     pub public_api_url: String,

@@ -65,19 +65,19 @@ fn yes() -> bool {
     true
 }
 
-/// Plain http only to loopback (local receivers); everything else must be https.
-fn endpoint_url(url: &str, field: &str) -> Result<(), ApiError> {
-    let loopback = ["http://127.0.0.1", "http://localhost", "http://[::1]"]
-        .iter()
-        .any(|p| url.starts_with(p));
-    if (url.starts_with("https://") && url.len() > 8) || loopback {
-        Ok(())
-    } else {
-        Err(ApiError::invalid(
-            field,
-            format!("{field} must be an https:// URL"),
-        ))
-    }
+/// A merchant's webhook or Slack URL as `policy::outbound` accepts it (https, no
+/// credentials, no internal address; Slack on Slack's host).
+fn endpoint_url(
+    state: &AppState,
+    url: &str,
+    field: &str,
+    target: policy::outbound::Target,
+) -> Result<(), ApiError> {
+    state
+        .outbound
+        .url(url, target)
+        .map(|_| ())
+        .map_err(|r| ApiError::invalid(field, format!("{field}: {r}")))
 }
 
 /// Replaces a merchant's notification preferences.
@@ -129,10 +129,15 @@ pub async fn set(
         }
     }
     if let Some(u) = &b.webhook_url {
-        endpoint_url(u, "webhook_url")?;
+        endpoint_url(&state, u, "webhook_url", policy::outbound::Target::Webhook)?;
     }
     if let Some(u) = &b.slack_webhook_url {
-        endpoint_url(u, "slack_webhook_url")?;
+        endpoint_url(
+            &state,
+            u,
+            "slack_webhook_url",
+            policy::outbound::Target::Slack,
+        )?;
     }
     if let Some(p) = &b.sms_phone {
         let ok = p.len() >= 8
