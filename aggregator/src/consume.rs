@@ -309,6 +309,7 @@ impl Pipeline {
         m.replayed_skipped
             .with_label_values(&[&self.heartbeat_topic])
             .inc_by(applied.skipped_replayed as u64);
+        m.namespaced_installations.inc_by(applied.namespaced as u64);
         tracing::debug!(
             records = records.len(),
             installations = applied.installations,

@@ -12,6 +12,9 @@ pub struct Metrics {
     pub sink_failures: IntCounterVec,
     pub committed_offset: IntGaugeVec,
     pub replayed_skipped: IntCounterVec,
+    /// Installations stored under a merchant-namespaced id (another merchant's
+    /// plugin reported the same installation id first).
+    pub namespaced_installations: prometheus::IntCounter,
     pub late_records: IntCounterVec,
     pub consumer_lag: IntGaugeVec,
     pub retention_dropped: prometheus::IntCounter,
@@ -90,6 +93,11 @@ impl Metrics {
         registry.register(Box::new(sink_failures.clone()))?;
         registry.register(Box::new(committed_offset.clone()))?;
         registry.register(Box::new(replayed_skipped.clone()))?;
+        let namespaced_installations = prometheus::IntCounter::new(
+            "aggregator_namespaced_installation_updates_total",
+            "Installation updates stored under a merchant-namespaced id because another merchant reported the same installation id first.",
+        )?;
+        registry.register(Box::new(namespaced_installations.clone()))?;
         Ok(Self {
             registry,
             records,
@@ -98,6 +106,7 @@ impl Metrics {
             sink_failures,
             committed_offset,
             replayed_skipped,
+            namespaced_installations,
             late_records,
             consumer_lag,
             retention_dropped,

@@ -57,16 +57,21 @@ impl NoticeCache {
     /// The installation's unacknowledged notices, for its own merchant only (none when
     /// PostgreSQL cannot say:
     /// a notice waits for the next heartbeat, the heartbeat is not refused).
+    /// The notices of the installation whose plugin sends `id`: stored under that id,
+    /// or under the merchant's namespaced one when another merchant had it first.
     pub async fn for_installation(&self, id: Uuid, merchant: Uuid) -> Vec<InAppNotice> {
-        let pending = self
-            .pending
-            .read()
-            .unwrap_or_else(|p| p.into_inner())
-            .contains(&id);
+        let stored = [
+            id,
+            schemas::installation::namespaced_installation_id(merchant, id),
+        ];
+        let pending = {
+            let set = self.pending.read().unwrap_or_else(|p| p.into_inner());
+            stored.iter().any(|i| set.contains(i))
+        };
         if !pending {
             return Vec::new();
         }
-        store::notifications::unacknowledged_for(&self.pool, id, merchant)
+        store::notifications::unacknowledged_for(&self.pool, &stored, merchant)
             .await
             .unwrap_or_else(|e| {
                 tracing::warn!(error = %e, "in-app notices not read");

@@ -22,3 +22,16 @@ pub struct InstallationFacts {
     pub runtime_version: Option<String>,
     pub cms_version: Option<String>,
 }
+
+impl InstallationFacts {
+    /// Whether `stored` is this installation's row id: the id the plugin sends, or
+    /// (when another merchant had that id first) the one namespaced by merchant.
+    pub fn is_stored_as(&self, stored: uuid::Uuid) -> bool {
+        stored == self.installation_id
+            || stored
+                == schemas::installation::namespaced_installation_id(
+                    self.merchant_id,
+                    self.installation_id,
+                )
+    }
+}

@@ -66,7 +66,7 @@ impl Scope {
             Scope::Installation {
                 installation_id,
                 merchant_id,
-            } => *installation_id == facts.installation_id && *merchant_id == facts.merchant_id,
+            } => facts.is_stored_as(*installation_id) && *merchant_id == facts.merchant_id,
             Scope::Merchant { merchant_id } => *merchant_id == facts.merchant_id,
             Scope::Cms { cms, versions } => {
                 *cms == facts.cms

@@ -16,9 +16,35 @@ pub fn derive_installation_id(merchant_id: Uuid, site_host: Option<&str>, cms: &
     Uuid::new_v5(&INSTALLATION_NAMESPACE, name.as_bytes())
 }
 
+/// The id under which a merchant's installation is stored when the id its plugin sends
+/// is already another merchant's (a WordPress site cloned for another merchant copies
+/// its installation id). Deterministic, so the aggregator, ingest and the Ops API find
+/// the same row from (merchant, the plugin's id) without asking each other.
+pub fn namespaced_installation_id(merchant_id: Uuid, reported: Uuid) -> Uuid {
+    Uuid::new_v5(
+        &INSTALLATION_NAMESPACE,
+        format!("{merchant_id}|installation|{reported}").as_bytes(),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn namespaced_ids_differ_per_merchant_and_from_the_reported_id() {
+        let id = Uuid::from_u128(7);
+        let (a, b) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_eq!(
+            namespaced_installation_id(a, id),
+            namespaced_installation_id(a, id)
+        );
+        assert_ne!(
+            namespaced_installation_id(a, id),
+            namespaced_installation_id(b, id)
+        );
+        assert_ne!(namespaced_installation_id(a, id), id);
+    }
 
     #[test]
     fn derived_ids_are_stable_and_distinct() {

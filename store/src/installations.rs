@@ -24,6 +24,9 @@ pub const MAX_PAGE: i64 = 200;
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
 pub struct Installation {
     pub id: Uuid,
+    /// The id the plugin sends (ClickHouse rows carry it with the merchant): the same
+    /// as `id` unless another merchant's plugin reported it first.
+    pub reported_id: Uuid,
     pub merchant_id: Uuid,
     pub cms: String,
     pub cms_version: Option<String>,
@@ -44,7 +47,7 @@ pub struct Installation {
     pub last_heartbeat_at: DateTime<Utc>,
 }
 
-const COLUMNS: &str = "id, merchant_id, cms, cms_version, plugin_version, sdk_language, runtime_version,
+const COLUMNS: &str = "id, COALESCE(reported_id, id) AS reported_id, merchant_id, cms, cms_version, plugin_version, sdk_language, runtime_version,
     site_host, environment, status, is_outdated, is_critical, is_blocked, error_rate::float8 AS error_rate,
     last_error_code, heartbeat_count, first_seen_at, last_heartbeat_at";
 

@@ -38,6 +38,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 5, "0005_notification_channels"),
     migration!("postgres", 6, "0006_drop_redundant_installation_indexes"),
     migration!("postgres", 7, "0007_notice_cancellation_and_lease_fencing"),
+    migration!("postgres", 8, "0008_installations_namespaced_by_merchant"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

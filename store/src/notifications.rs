@@ -676,13 +676,13 @@ pub async fn notices_changed_since(
 /// must learn nothing.
 pub async fn unacknowledged_for(
     pool: &PgPool,
-    installation: Uuid,
+    installation: &[Uuid],
     merchant: Uuid,
 ) -> sqlx::Result<Vec<InAppNotice>> {
     sqlx::query_as(
         "SELECT id AS notice_id, installation_id, to_version, upgrade_type, priority, critical, message, created_at
          FROM plugin_upgrade_notifications
-         WHERE installation_id = $1 AND merchant_id = $2 AND acked_at IS NULL
+         WHERE installation_id = ANY($1) AND merchant_id = $2 AND acked_at IS NULL
            AND created_at > now() - interval '30 days'
          ORDER BY created_at",
     )

@@ -21,16 +21,29 @@ struct InstallationUpdate<'a> {
     count: i64,
     first_seen: DateTime<Utc>,
     last_seen: DateTime<Utc>,
+    /// The row's id: the reported one, or namespaced by merchant (`stored_ids`).
+    stored_id: Uuid,
 }
 
-/// Folds a batch into one update per installation. "Newest" is by ingest's clock
-/// (received_at), ties broken by offset, never by the plugin's clock.
+impl InstallationUpdate<'_> {
+    fn reported_id(&self) -> Uuid {
+        self.latest.envelope.installation_id
+    }
+    fn merchant_id(&self) -> Uuid {
+        self.latest.envelope.merchant_id
+    }
+}
+
+/// Folds a batch into one update per installation, an installation being a merchant
+/// and the id its plugin reports (two merchants' plugins can report the same id).
+/// "Newest" is by ingest's clock (received_at), ties broken by offset, never by the
+/// plugin's clock.
 fn fold<'a>(batch: &[&'a DecodedHeartbeat]) -> Vec<InstallationUpdate<'a>> {
-    let mut by_installation: HashMap<Uuid, InstallationUpdate<'a>> = HashMap::new();
+    let mut by_installation: HashMap<(Uuid, Uuid), InstallationUpdate<'a>> = HashMap::new();
     for &d in batch {
         let at = d.envelope.received_at;
         by_installation
-            .entry(d.envelope.installation_id)
+            .entry((d.envelope.merchant_id, d.envelope.installation_id))
             .and_modify(|u| {
                 u.count += 1;
                 u.first_seen = u.first_seen.min(at);
@@ -44,9 +57,45 @@ fn fold<'a>(batch: &[&'a DecodedHeartbeat]) -> Vec<InstallationUpdate<'a>> {
                 count: 1,
                 first_seen: at,
                 last_seen: at,
+                stored_id: d.envelope.installation_id,
             });
     }
     by_installation.into_values().collect()
+}
+
+/// Decides each update's row id. A reported id belongs to the first merchant that
+/// sent it (stored, or earliest in this batch); any other merchant's installation with
+/// the same reported id is stored under its namespaced id. Returns how many updates
+/// were namespaced.
+fn assign_stored_ids(
+    updates: &mut [InstallationUpdate<'_>],
+    owners: &HashMap<Uuid, Uuid>,
+) -> usize {
+    updates.sort_by_key(|u| (u.first_seen, u.latest.offset));
+    let mut claimed: HashMap<Uuid, Uuid> = owners.clone();
+    let mut namespaced = 0;
+    for u in updates.iter_mut() {
+        let owner = *claimed.entry(u.reported_id()).or_insert(u.merchant_id());
+        u.stored_id = if owner == u.merchant_id() {
+            u.reported_id()
+        } else {
+            namespaced += 1;
+            schemas::installation::namespaced_installation_id(u.merchant_id(), u.reported_id())
+        };
+    }
+    namespaced
+}
+
+/// Who owns each of these reported ids as a row id today.
+async fn owners(tx: &mut sqlx::PgConnection, ids: &[Uuid]) -> sqlx::Result<HashMap<Uuid, Uuid>> {
+    Ok(sqlx::query_as::<_, (Uuid, Uuid)>(
+        "SELECT id, merchant_id FROM plugin_installations WHERE id = ANY($1)",
+    )
+    .bind(ids)
+    .fetch_all(&mut *tx)
+    .await?
+    .into_iter()
+    .collect())
 }
 
 /// Outcome of one batch write.
@@ -55,6 +104,9 @@ pub struct Applied {
     pub installations: usize,
     /// Records PostgreSQL had applied before (replays): skipped, not counted twice.
     pub skipped_replayed: usize,
+    /// Installations stored under a merchant-namespaced id (their reported id was
+    /// another merchant's).
+    pub namespaced: usize,
 }
 
 /// Applies a batch's heartbeats and advances the watermarks to `next_offsets`
@@ -101,7 +153,9 @@ pub async fn apply(
             d.offset >= applied.get(&key).copied().unwrap_or(0)
         })
         .collect();
-    let updates = fold(&fresh);
+    let mut updates = fold(&fresh);
+    let reported: Vec<Uuid> = updates.iter().map(|u| u.reported_id()).collect();
+    let namespaced = assign_stored_ids(&mut updates, &owners(&mut tx, &reported).await?);
     upsert_installations(&mut tx, &updates).await?;
     let fresh_events = |kind: schemas::event::EventType| -> Vec<&DecodedEvent> {
         events
@@ -139,6 +193,7 @@ pub async fn apply(
     Ok(Applied {
         installations: updates.len(),
         skipped_replayed: batch.len() - fresh.len(),
+        namespaced,
     })
 }
 
@@ -156,7 +211,9 @@ async fn upsert_installations(
     for u in updates {
         let e = &u.latest.envelope;
         let h = &e.payload;
-        c.id.push(e.installation_id);
+        c.id.push(u.stored_id);
+        c.reported_id
+            .push((u.stored_id != e.installation_id).then_some(e.installation_id));
         c.merchant_id.push(e.merchant_id);
         c.cms.push(h.cms.clone());
         c.cms_version.push(h.cms_version.clone());
@@ -187,20 +244,21 @@ async fn upsert_installations(
             id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
             sdk_language, runtime_version, site_host, environment, error_rate,
             requests_last_hour, errors_last_hour, last_error_code, server_info,
-            heartbeat_count, first_seen_at, last_heartbeat_at, version_key)
+            heartbeat_count, first_seen_at, last_heartbeat_at, version_key, reported_id)
          SELECT id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
             sdk_language, runtime_version, site_host, environment, error_rate::numeric(6,2),
             requests_last_hour, errors_last_hour, last_error_code, server_info::jsonb,
             heartbeat_count, first_seen_at, last_heartbeat_at,
-            CASE WHEN version_key = '' THEN NULL ELSE string_to_array(version_key, '.')::int[] END
+            CASE WHEN version_key = '' THEN NULL ELSE string_to_array(version_key, '.')::int[] END,
+            reported_id
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::bool[],
                      $7::text[], $8::text[], $9::text[], $10::text[], $11::float8[],
                      $12::bigint[], $13::float8[], $14::text[], $15::text[],
-                     $16::bigint[], $17::timestamptz[], $18::timestamptz[], $19::text[])
+                     $16::bigint[], $17::timestamptz[], $18::timestamptz[], $19::text[], $20::uuid[])
               AS u(id, merchant_id, cms, cms_version, plugin_version, plugin_version_valid,
                    sdk_language, runtime_version, site_host, environment, error_rate,
                    requests_last_hour, errors_last_hour, last_error_code, server_info,
-                   heartbeat_count, first_seen_at, last_heartbeat_at, version_key)
+                   heartbeat_count, first_seen_at, last_heartbeat_at, version_key, reported_id)
          ON CONFLICT (id) DO UPDATE SET
             heartbeat_count = i.heartbeat_count + EXCLUDED.heartbeat_count,
             first_seen_at = LEAST(i.first_seen_at, EXCLUDED.first_seen_at),
@@ -241,6 +299,7 @@ async fn upsert_installations(
     .bind(c.first_seen)
     .bind(c.last_seen)
     .bind(c.version_key)
+    .bind(c.reported_id)
     .execute(&mut *tx)
     .await?;
     Ok(())
@@ -259,12 +318,14 @@ async fn mark_uninstalled(
     let ids: Vec<Uuid> = events.iter().map(|e| e.envelope.installation_id).collect();
     let merchants: Vec<Uuid> = events.iter().map(|e| e.envelope.merchant_id).collect();
     let at: Vec<DateTime<Utc>> = events.iter().map(|e| e.envelope.received_at).collect();
+    // By (merchant, reported id): the row of this merchant's installation, whichever id
+    // it is stored under.
     sqlx::query(
         "UPDATE plugin_installations i
          SET uninstalled_at = GREATEST(COALESCE(i.uninstalled_at, '-infinity'::timestamptz), v.at), updated_at = now()
          FROM (SELECT id, merchant_id, max(at) AS at FROM unnest($1::uuid[], $2::uuid[], $3::timestamptz[])
                AS u(id, merchant_id, at) GROUP BY id, merchant_id) AS v
-         WHERE i.id = v.id AND i.merchant_id = v.merchant_id",
+         WHERE COALESCE(i.reported_id, i.id) = v.id AND i.merchant_id = v.merchant_id",
     )
     .bind(&ids)
     .bind(&merchants)
@@ -305,19 +366,27 @@ async fn acknowledge_notices(
     if notices.is_empty() {
         return Ok(());
     }
+    // A notice of this merchant's installation is stored under the reported id or,
+    // when another merchant had that id first, under the namespaced one.
+    let namespaced: Vec<Uuid> = merchants
+        .iter()
+        .zip(&installations)
+        .map(|(m, i)| schemas::installation::namespaced_installation_id(*m, *i))
+        .collect();
     sqlx::query(
         "UPDATE plugin_upgrade_notifications n SET acked_at = v.at, acked_via = 'in_app'
-         FROM (SELECT id, installation_id, merchant_id, min(at) AS at
-               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[])
-                    AS u(id, installation_id, merchant_id, at)
-               GROUP BY id, installation_id, merchant_id) AS v
-         WHERE n.id = v.id AND n.installation_id = v.installation_id AND n.merchant_id = v.merchant_id
-           AND n.acked_at IS NULL",
+         FROM (SELECT id, installation_id, namespaced, merchant_id, min(at) AS at
+               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[])
+                    AS u(id, installation_id, merchant_id, at, namespaced)
+               GROUP BY id, installation_id, namespaced, merchant_id) AS v
+         WHERE n.id = v.id AND n.installation_id IN (v.installation_id, v.namespaced)
+           AND n.merchant_id = v.merchant_id AND n.acked_at IS NULL",
     )
     .bind(&notices)
     .bind(&installations)
     .bind(&merchants)
     .bind(&at)
+    .bind(&namespaced)
     .execute(tx)
     .await?;
     Ok(())
@@ -327,6 +396,7 @@ async fn acknowledge_notices(
 #[derive(Default)]
 struct Columns {
     id: Vec<Uuid>,
+    reported_id: Vec<Option<Uuid>>,
     merchant_id: Vec<Uuid>,
     cms: Vec<String>,
     cms_version: Vec<Option<String>>,
@@ -368,6 +438,49 @@ mod tests {
             offset,
             envelope,
         }
+    }
+
+    fn of(merchant: u128, installation: u128, offset: i64, secs: i64) -> DecodedHeartbeat {
+        let mut r = record(installation, offset, secs, "1.0.0");
+        r.envelope.merchant_id = Uuid::from_u128(merchant);
+        r
+    }
+
+    /// Defect (issue 16.2): a batch was folded by installation id alone, so two
+    /// merchants' heartbeats on one id were merged (the merchant taken from the newest
+    /// record) and the upsert then refused the merged row: a heartbeat lost for good.
+    #[test]
+    fn two_merchants_on_one_installation_id_are_two_installations() {
+        let batch = [
+            of(1, 5, 10, 100),
+            of(2, 5, 11, 101),
+            of(1, 5, 12, 102),
+            of(2, 5, 13, 103),
+        ];
+        let refs: Vec<&DecodedHeartbeat> = batch.iter().collect();
+        let mut updates = fold(&refs);
+        assert_eq!(updates.len(), 2, "one update per merchant");
+        // Nobody owns the id yet: the merchant first in the batch takes it.
+        assert_eq!(assign_stored_ids(&mut updates, &HashMap::new()), 1);
+        let by_merchant: HashMap<Uuid, (Uuid, i64)> = updates
+            .iter()
+            .map(|u| (u.merchant_id(), (u.stored_id, u.count)))
+            .collect();
+        let id = Uuid::from_u128(5);
+        let (m1, m2) = (Uuid::from_u128(1), Uuid::from_u128(2));
+        assert_eq!(by_merchant[&m1], (id, 2));
+        assert_eq!(
+            by_merchant[&m2],
+            (schemas::installation::namespaced_installation_id(m2, id), 2)
+        );
+        // The id already stored for merchant 2: merchant 1 is the one namespaced.
+        let mut updates = fold(&refs);
+        assign_stored_ids(&mut updates, &HashMap::from([(id, m2)]));
+        let m1_row = updates.iter().find(|u| u.merchant_id() == m1).expect("m1");
+        assert_eq!(
+            m1_row.stored_id,
+            schemas::installation::namespaced_installation_id(m1, id)
+        );
     }
 
     #[test]

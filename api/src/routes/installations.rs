@@ -116,7 +116,7 @@ pub struct InstallationDetail {
 
 pub(crate) fn facts(i: &Installation) -> InstallationFacts {
     InstallationFacts {
-        installation_id: i.id,
+        installation_id: i.reported_id,
         merchant_id: i.merchant_id,
         cms: i.cms.clone(),
         plugin_version: i.plugin_version.clone(),
@@ -167,7 +167,9 @@ pub async fn detail(
     let mut warnings = Vec::new();
     // Postgres holds what Ops act on; a ClickHouse outage only hides the history.
     let recent_heartbeats =
-        match store::health::recent_heartbeats(&state.clickhouse, i.merchant_id, i.id, 10).await {
+        match store::health::recent_heartbeats(&state.clickhouse, i.merchant_id, i.reported_id, 10)
+            .await
+        {
             Ok(h) => Some(h),
             Err(e) => {
                 tracing::warn!(error = %e, "recent heartbeats not read");

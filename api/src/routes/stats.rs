@@ -59,8 +59,13 @@ pub async fn health(
     let installation = store::installations::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("installation {id}")))?;
-    let daily =
-        store::health::plugin_health(&state.clickhouse, installation.merchant_id, id, days).await?;
+    let daily = store::health::plugin_health(
+        &state.clickhouse,
+        installation.merchant_id,
+        installation.reported_id,
+        days,
+    )
+    .await?;
     Ok(Json(Health {
         installation_id: id,
         days,
