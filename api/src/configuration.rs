@@ -35,6 +35,10 @@ pub struct Settings {
     /// gets 429 until its bucket refills.
     #[arg(long, env = "API_AUTH_FAILURES_PER_ADDRESS", default_value = "1:20")]
     pub auth_failures_per_address: runtime::rate_limit::Limit,
+    /// Acknowledgements by e-mail link per source address, `rate:burst` (the link is
+    /// public); past it 429.
+    #[arg(long, env = "API_ACK_LINKS_PER_ADDRESS", default_value = "0.2:10")]
+    pub ack_links_per_address: runtime::rate_limit::Limit,
     /// How often the fleet overview is recomputed (it is served from memory).
     #[arg(long, env = "API_STATS_REFRESH_SECS", default_value_t = 5)]
     pub stats_refresh_secs: u64,

@@ -25,6 +25,9 @@ pub struct AppState {
     pub secrets: Option<store::sealed::SecretBox>,
     /// Failed authentications per source address.
     pub auth_failures: runtime::rate_limit::TokenBuckets<std::net::IpAddr>,
+    /// Acknowledgements by e-mail link per source address (a public endpoint).
+    pub ack_link_limits: runtime::rate_limit::TokenBuckets<std::net::IpAddr>,
+    pub ack_link_limit: runtime::rate_limit::Limit,
     pub auth_failure_limit: runtime::rate_limit::Limit,
 }
 
@@ -68,6 +71,8 @@ impl Application {
                 .map(store::sealed::SecretBox::from_file)
                 .transpose()?,
             auth_failures: Default::default(),
+            ack_link_limits: Default::default(),
+            ack_link_limit: settings.ack_links_per_address,
             auth_failure_limit: settings.auth_failures_per_address,
         });
         // HSTS whenever browsers reach the console over TLS (here or at the proxy).

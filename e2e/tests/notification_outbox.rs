@@ -185,3 +185,71 @@ async fn notice_pages_cover_every_notice_of_one_announcement_once() {
     assert_eq!(seen, ids);
     db.drop().await;
 }
+
+async fn post_ack(env: &TestEnv, api: &str, token: &str) -> reqwest::StatusCode {
+    env.http
+        .post(format!("{api}/api/v1/notices/ack"))
+        .form(&[("token", token)])
+        .send()
+        .await
+        .expect("api answered")
+        .status()
+}
+
+/// Defect (issue 16.10): e-mail acknowledgement tokens never expired, and the public
+/// POST had no limit.
+#[tokio::test]
+async fn an_expired_acknowledgement_link_acknowledges_nothing_and_guessing_is_limited() {
+    let env = TestEnv::connect().await;
+    let ids = notices(&env.pool, 2).await;
+    let token = |n: u8| format!("{:064x}", u128::from(n) + uuid::Uuid::new_v4().as_u128());
+    let (expired, valid) = (token(1), token(2));
+    let now = chrono::Utc::now();
+    for (id, t, expires) in [
+        (ids[0], &expired, now - Duration::minutes(1)),
+        (ids[1], &valid, now + Duration::days(30)),
+    ] {
+        notifications::set_ack_token(&env.pool, id, &store::secret::hash(t), expires)
+            .await
+            .expect("token");
+    }
+    assert_eq!(post_ack(&env, &env.api_url, &expired).await, 410);
+    assert_eq!(post_ack(&env, &env.api_url, &valid).await, 200);
+    let acked: Vec<bool> = sqlx::query_scalar(
+        "SELECT acked_at IS NOT NULL FROM plugin_upgrade_notifications WHERE id = ANY($1) ORDER BY id = $2",
+    )
+    .bind(&ids)
+    .bind(ids[1])
+    .fetch_all(&env.pool)
+    .await
+    .expect("notices");
+    assert_eq!(
+        acked,
+        [false, true],
+        "the expired link acknowledged its notice"
+    );
+
+    // An api with the production-like limit: a few tries per address, then 429.
+    const ADDR: &str = "127.0.0.1:18455";
+    let _api = env.spawn_service(
+        "api",
+        &[
+            ("API_LISTEN_ADDR", ADDR.as_ref()),
+            ("API_ACK_LINKS_PER_ADDRESS", "0.01:3".as_ref()),
+        ],
+    );
+    let api = format!("http://{ADDR}");
+    let started = std::time::Instant::now();
+    while env.http.get(format!("{api}/healthz")).send().await.is_err() {
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(30),
+            "api never started"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let mut statuses = Vec::new();
+    for _ in 0..4 {
+        statuses.push(post_ack(&env, &api, &token(3)).await.as_u16());
+    }
+    assert_eq!(statuses, [404, 404, 404, 429]);
+}

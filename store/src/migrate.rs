@@ -39,6 +39,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 6, "0006_drop_redundant_installation_indexes"),
     migration!("postgres", 7, "0007_notice_cancellation_and_lease_fencing"),
     migration!("postgres", 8, "0008_installations_namespaced_by_merchant"),
+    migration!("postgres", 9, "0009_ack_link_expiry"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),

@@ -580,28 +580,51 @@ pub async fn set_ack_token(
     pool: &PgPool,
     notification_id: Uuid,
     token_hash: &[u8],
+    expires_at: DateTime<Utc>,
 ) -> sqlx::Result<()> {
-    sqlx::query("UPDATE plugin_upgrade_notifications SET ack_token_hash = $2 WHERE id = $1")
+    sqlx::query(
+        "UPDATE plugin_upgrade_notifications SET ack_token_hash = $2, ack_token_expires_at = $3 WHERE id = $1",
+    )
         .bind(notification_id)
         .bind(token_hash)
+        .bind(expires_at)
         .execute(pool)
         .await?;
     Ok(())
 }
 
-/// Acknowledges the notice whose e-mail link carries `token`; false when the token is
-/// unknown or the notice was already acknowledged.
-pub async fn acknowledge_by_token(pool: &PgPool, token: &str) -> sqlx::Result<bool> {
-    let id: Option<Uuid> = sqlx::query_scalar(
-        "SELECT id FROM plugin_upgrade_notifications WHERE ack_token_hash = $1 AND acked_at IS NULL",
+/// What an e-mail link's token found.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenAck {
+    Acknowledged,
+    AlreadyAcknowledged,
+    Expired,
+    Unknown,
+}
+
+/// Acknowledges the notice whose e-mail link carries `token`, while the link is valid
+/// (links sent before expiries were stored count from the notice's creation).
+pub async fn acknowledge_by_token(pool: &PgPool, token: &str) -> sqlx::Result<TokenAck> {
+    let found: Option<(Uuid, bool, bool)> = sqlx::query_as(
+        "SELECT id, acked_at IS NOT NULL,
+                COALESCE(ack_token_expires_at, created_at + interval '30 days') <= now()
+         FROM plugin_upgrade_notifications WHERE ack_token_hash = $1",
     )
     .bind(&crate::secret::hash(token)[..])
     .fetch_optional(pool)
     .await?;
-    match id {
-        Some(id) => acknowledge(pool, id, "email_link", &Actor::new("merchant:email-link")).await,
-        None => Ok(false),
-    }
+    Ok(match found {
+        None => TokenAck::Unknown,
+        Some((_, _, true)) => TokenAck::Expired,
+        Some((_, true, _)) => TokenAck::AlreadyAcknowledged,
+        Some((id, false, false)) => {
+            if acknowledge(pool, id, "email_link", &Actor::new("merchant:email-link")).await? {
+                TokenAck::Acknowledged
+            } else {
+                TokenAck::AlreadyAcknowledged
+            }
+        }
+    })
 }
 
 /// Unacknowledged notices without a delivery on `channel` that are older than `after`

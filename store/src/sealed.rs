@@ -13,6 +13,8 @@ const NONCE_LEN: usize = 24;
 
 pub struct SecretBox {
     cipher: XChaCha20Poly1305,
+    /// The decoded key, only ever used through `derive`.
+    key: [u8; 32],
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -31,12 +33,24 @@ impl SecretBox {
         let key = STANDARD
             .decode(text.trim())
             .map_err(|_| fail("not base64".into()))?;
-        if key.len() != 32 {
-            return Err(fail(format!("{} bytes, need 32", key.len())));
-        }
+        let key: [u8; 32] = key
+            .try_into()
+            .map_err(|k: Vec<u8>| fail(format!("{} bytes, need 32", k.len())))?;
         Ok(Self {
             cipher: XChaCha20Poly1305::new_from_slice(&key).map_err(|e| fail(e.to_string()))?,
+            key,
         })
+    }
+
+    /// A key for another purpose (e.g. acknowledgement links), derived from the
+    /// sealing key with HKDF-SHA256 under `purpose`: never the sealing key itself, and
+    /// independent of how the key file is spelled (trailing newline or not).
+    pub fn derive(&self, purpose: &str) -> [u8; 32] {
+        let mut out = [0u8; 32];
+        // 32 bytes is far below HKDF-SHA256's 8,160-byte limit: expand cannot fail.
+        let _ =
+            hkdf::Hkdf::<sha2::Sha256>::new(None, &self.key).expand(purpose.as_bytes(), &mut out);
+        out
     }
 
     pub fn seal(&self, secret: &str) -> Vec<u8> {
@@ -85,5 +99,20 @@ mod tests {
         assert_ne!(b.seal("whsec_abc"), sealed, "nonces must differ");
         assert!(keyed(8).open(&sealed).is_err());
         assert!(b.open(&sealed[..10]).is_err());
+    }
+
+    /// Defect (issue 16.10): acknowledgement links were keyed with the key file's raw
+    /// bytes, so a trailing newline added to the file broke every link sent.
+    #[test]
+    fn derived_keys_ignore_the_files_spelling_and_differ_by_purpose() {
+        let dir = std::env::temp_dir().join(format!("sealed-nl-{}", std::process::id()));
+        std::fs::write(&dir, format!("{}\n", STANDARD.encode([7u8; 32]))).unwrap();
+        let with_newline = SecretBox::from_file(&dir).unwrap();
+        std::fs::remove_file(dir).unwrap();
+        let b = keyed(7);
+        assert_eq!(with_newline.derive("ack"), b.derive("ack"));
+        assert_ne!(b.derive("ack"), b.derive("unsubscribe"));
+        assert_ne!(b.derive("ack"), [7u8; 32], "never the sealing key itself");
+        assert_ne!(keyed(8).derive("ack"), b.derive("ack"));
     }
 }

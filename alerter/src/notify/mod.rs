@@ -96,8 +96,8 @@ impl Dispatcher {
             .as_deref()
             .map(SecretBox::from_file)
             .transpose()?;
-        let ack_key = match &settings.secrets_key_file {
-            Some(path) => std::fs::read(path)?,
+        let ack_key = match &secrets {
+            Some(secrets) => secrets.derive(ACK_TOKEN_PURPOSE).to_vec(),
             None => {
                 tracing::warn!("NOTIFICATION_SECRETS_KEY_FILE unset: webhook and Slack deliveries cannot open secrets, and e-mail acknowledgement links change on restart");
                 rand_key()
@@ -288,11 +288,15 @@ impl Dispatcher {
                     .email
                     .as_deref()
                     .ok_or_else(|| SendError::Permanent("merchant has no e-mail address".into()))?;
-                let token = ack_token(&self.ack_key, o.notification_id);
+                // Deterministic per delivery, so a retried e-mail carries the same link.
+                let expires_at = o.delivery_created_at
+                    + chrono::Duration::days(self.settings.ack_link_days.into());
+                let token = ack_token(&self.ack_key, o.notification_id, expires_at);
                 store::notifications::set_ack_token(
                     &self.pool,
                     o.notification_id,
                     &store::secret::hash(&token),
+                    expires_at,
                 )
                 .await
                 .map_err(|_| SendError::Retryable("acknowledgement token not stored".into()))?;
@@ -351,12 +355,21 @@ fn rand_key() -> Vec<u8> {
         .collect()
 }
 
-/// The e-mail's acknowledgement token: stable for a notice (a retried e-mail carries the
-/// same link), unguessable without the key.
-pub fn ack_token(key: &[u8], notification_id: uuid::Uuid) -> String {
+/// What the acknowledgement-link key is derived for (HKDF info; changing it changes
+/// every link).
+const ACK_TOKEN_PURPOSE: &str = "plugin-telemetry/notice-ack-link/v1";
+
+/// The e-mail's acknowledgement token: stable for a notice and its expiry (a retried
+/// e-mail carries the same link), unguessable without the key.
+pub fn ack_token(
+    key: &[u8],
+    notification_id: uuid::Uuid,
+    expires_at: chrono::DateTime<Utc>,
+) -> String {
     let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
     mac.update(b"ack:");
     mac.update(notification_id.as_bytes());
+    mac.update(&expires_at.timestamp().to_be_bytes());
     hex::encode(mac.finalize().into_bytes())
 }
 
@@ -385,8 +398,14 @@ mod tests {
     #[test]
     fn ack_tokens_are_stable_per_notice_and_keyed() {
         let n = uuid::Uuid::new_v4();
-        assert_eq!(ack_token(b"k", n), ack_token(b"k", n));
-        assert_ne!(ack_token(b"k", n), ack_token(b"other", n));
-        assert_ne!(ack_token(b"k", n), ack_token(b"k", uuid::Uuid::new_v4()));
+        let at = Utc::now();
+        assert_eq!(ack_token(b"k", n, at), ack_token(b"k", n, at));
+        assert_ne!(ack_token(b"k", n, at), ack_token(b"other", n, at));
+        assert_ne!(
+            ack_token(b"k", n, at),
+            ack_token(b"k", uuid::Uuid::new_v4(), at)
+        );
+        let later = at + chrono::Duration::days(1);
+        assert_ne!(ack_token(b"k", n, at), ack_token(b"k", n, later));
     }
 }

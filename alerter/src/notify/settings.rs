@@ -75,6 +75,9 @@ pub struct NotifySettings {
     /// (never set in production: merchants' URLs must not reach inside our network).
     #[arg(long, env = "NOTIFY_ALLOW_INTERNAL_TARGETS", default_value_t = false)]
     pub allow_internal_targets: bool,
+    /// Days an e-mail's acknowledgement link works (counted from its delivery).
+    #[arg(long, env = "NOTIFY_ACK_LINK_DAYS", default_value_t = 30)]
+    pub ack_link_days: u16,
     /// Public base URL of the api, for the acknowledgement link in e-mails.
     #[arg(long, env = "PUBLIC_API_URL", default_value = "http://127.0.0.1:8081")]
     pub public_api_url: String,

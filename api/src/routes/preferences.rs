@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
@@ -258,10 +258,22 @@ pub async fn ack_page(Params(q): Params<AckToken>) -> Response {
     )
 }
 
+/// The acknowledgement itself. Public (the merchant follows a link from an e-mail), so
+/// each address gets a few tries per minute (`API_ACK_LINKS_PER_ADDRESS`): tokens cannot
+/// be guessed, and guessing costs the guesser, not the database.
 pub async fn ack(
     State(state): State<Arc<AppState>>,
+    ConnectInfo(runtime::serve::Peer(peer)): ConnectInfo<runtime::serve::Peer>,
+    headers: axum::http::HeaderMap,
     Form(f): Form<AckToken>,
 ) -> Result<Response, ApiError> {
+    let source = state.trusted_proxies.client(peer.ip(), &headers);
+    state
+        .ack_link_limits
+        .take(source, state.ack_link_limit, std::time::Instant::now())
+        .map_err(|l| ApiError::RateLimited {
+            retry_after_secs: l.retry_after_secs(),
+        })?;
     if !token_ok(&f.token) {
         return Ok(page(
             StatusCode::NOT_FOUND,
@@ -269,18 +281,29 @@ pub async fn ack(
             "<p>This link is not valid.</p>",
         ));
     }
-    let done = store::notifications::acknowledge_by_token(&state.pool, &f.token).await?;
-    Ok(if done {
-        page(
-            StatusCode::OK,
-            "Thank you",
-            "<p>We will not remind you of this update again.</p>",
-        )
-    } else {
-        page(
-            StatusCode::OK,
-            "Already noted",
-            "<p>This notice was already acknowledged.</p>",
-        )
-    })
+    use store::notifications::TokenAck;
+    Ok(
+        match store::notifications::acknowledge_by_token(&state.pool, &f.token).await? {
+            TokenAck::Acknowledged => page(
+                StatusCode::OK,
+                "Thank you",
+                "<p>We will not remind you of this update again.</p>",
+            ),
+            TokenAck::AlreadyAcknowledged => page(
+                StatusCode::OK,
+                "Already noted",
+                "<p>This notice was already acknowledged.</p>",
+            ),
+            TokenAck::Expired => page(
+                StatusCode::GONE,
+                "Link expired",
+                "<p>This link has expired. The notice is still shown in your plugin's settings.</p>",
+            ),
+            TokenAck::Unknown => page(
+                StatusCode::NOT_FOUND,
+                "Link not valid",
+                "<p>This link is not valid.</p>",
+            ),
+        },
+    )
 }
