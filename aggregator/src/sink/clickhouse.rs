@@ -149,13 +149,30 @@ impl From<&DecodedEvent> for EventRow {
 struct StoredCopy {
     installation_id: String,
     event_id: String,
+    kafka_partition: u32,
     kafka_offset: u64,
 }
 
+/// One copy of an event: where it sits in Kafka.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+struct Copy {
+    partition: i32,
+    installation: Uuid,
+    event: Uuid,
+}
+
 /// Error events of the batch that are later copies of an event id (a plugin retrying a
-/// POST): an event counts only at its first offset, whether that first copy was stored
-/// by an earlier batch or sits earlier in this one. Runs before the batch's raw rows
-/// are written (a replayed batch finds its own copies at the same offsets: they count).
+/// POST): an event counts only at its first offset in its partition, whether that first
+/// copy was stored by an earlier batch or sits earlier in this one. Runs before the
+/// batch's raw rows are written (a replayed batch finds its own copies at the same
+/// offsets: they count).
+///
+/// Only copies in the same partition are compared: every earlier offset of a partition
+/// was processed before this batch, so the answer is the same on every replay. Offsets of
+/// different partitions say nothing about which copy came first, and comparing them let
+/// a replay flip the counts. One installation's records share a partition (key =
+/// installation id) as long as a topic's partition count never changes, which is why a
+/// topic is never repartitioned in place (docs/operations.md).
 pub async fn repeated_events(
     client: &Client,
     events: &[DecodedEvent],
@@ -167,13 +184,6 @@ pub async fn repeated_events(
     if errors.is_empty() {
         return Ok(HashSet::new());
     }
-    let mut first: HashMap<(Uuid, Uuid), i64> = HashMap::new();
-    for e in &errors {
-        let at = first
-            .entry((e.envelope.installation_id, e.envelope.event_id))
-            .or_insert(e.offset);
-        *at = (*at).min(e.offset);
-    }
     let list = |f: &dyn Fn(&DecodedEvent) -> Uuid| {
         errors
             .iter()
@@ -182,7 +192,7 @@ pub async fn repeated_events(
             .join(",")
     };
     let sql = format!(
-        "SELECT toString(installation_id), toString(event_id), kafka_offset FROM events FINAL \
+        "SELECT toString(installation_id), toString(event_id), kafka_partition, kafka_offset FROM events FINAL \
          WHERE installation_id IN (SELECT toUUID(arrayJoin([{}]))) AND event_id IN (SELECT toUUID(arrayJoin([{}])))",
         list(&|e| e.envelope.installation_id),
         list(&|e| e.envelope.event_id)
@@ -192,24 +202,43 @@ pub async fn repeated_events(
         .with_option("max_query_size", "4194304")
         .fetch_all()
         .await?;
-    for c in stored {
-        let (Ok(installation), Ok(event)) = (
-            c.installation_id.parse::<Uuid>(),
-            c.event_id.parse::<Uuid>(),
-        ) else {
-            continue;
+    let stored = stored.into_iter().filter_map(|c| {
+        let copy = Copy {
+            partition: i32::try_from(c.kafka_partition).ok()?,
+            installation: c.installation_id.parse().ok()?,
+            event: c.event_id.parse().ok()?,
         };
-        if let Some(at) = first.get_mut(&(installation, event)) {
-            *at = (*at).min(c.kafka_offset.min(i64::MAX as u64) as i64);
+        Some((copy, c.kafka_offset.min(i64::MAX as u64) as i64))
+    });
+    Ok(later_copies(&errors, stored))
+}
+
+/// The batch's copies that are not the first of their event in their partition, given
+/// the copies already stored.
+fn later_copies(
+    batch: &[&DecodedEvent],
+    stored: impl Iterator<Item = (Copy, i64)>,
+) -> HashSet<(Uuid, i64)> {
+    let copy = |e: &DecodedEvent| Copy {
+        partition: e.partition,
+        installation: e.envelope.installation_id,
+        event: e.envelope.event_id,
+    };
+    let mut first: HashMap<Copy, i64> = HashMap::new();
+    for e in batch {
+        let at = first.entry(copy(e)).or_insert(e.offset);
+        *at = (*at).min(e.offset);
+    }
+    for (c, offset) in stored {
+        if let Some(at) = first.get_mut(&c) {
+            *at = (*at).min(offset);
         }
     }
-    Ok(errors
+    batch
         .iter()
-        .filter(|e| {
-            first.get(&(e.envelope.installation_id, e.envelope.event_id)) != Some(&e.offset)
-        })
+        .filter(|e| first.get(&copy(e)) != Some(&e.offset))
         .map(|e| (e.envelope.event_id, e.offset))
-        .collect())
+        .collect()
 }
 
 /// ClickHouse DateTime: unix seconds as UInt32 (dates before 1970 or after 2106 clamp).
@@ -231,4 +260,62 @@ pub async fn insert<R: Row + Serialize>(
         insert.write(row).await?;
     }
     insert.end().await
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn error_event(partition: i32, offset: i64, installation: Uuid, event: Uuid) -> DecodedEvent {
+        let body = format!(
+            r#"{{"event_id":"{event}","type":"error","cms":"woocommerce","installation_id":"{installation}","error_code":"timeout"}}"#
+        );
+        let ev = schemas::event::EventRequest::parse_batch(body.as_bytes())
+            .expect("valid")
+            .remove(0)
+            .event;
+        DecodedEvent {
+            partition,
+            offset,
+            envelope: schemas::Envelope::with_id(event, Uuid::from_u128(1), installation, ev),
+        }
+    }
+
+    /// Defect (issue 16.17): first copies were found by comparing offsets across
+    /// partitions, so a retry copy in another partition could count too, and a replay
+    /// of the earlier batch after it was stored flipped the counts.
+    #[test]
+    fn first_copies_are_judged_within_their_partition_the_same_on_every_replay() {
+        let (installation, event) = (Uuid::new_v4(), Uuid::new_v4());
+        let a = error_event(1, 50, installation, event);
+        let later_in_partition = error_event(1, 70, installation, event);
+        // First pass: nothing stored; within the batch the later copy is a repeat.
+        let batch = [&a, &later_in_partition];
+        let first_pass = later_copies(&batch, std::iter::empty());
+        assert_eq!(first_pass, HashSet::from([(event, 70)]));
+        // Replay after a copy of the same event landed in partition 0 at a lower offset:
+        // the answer is unchanged (it used to drop the copy at offset 50).
+        let other = Copy {
+            partition: 0,
+            installation,
+            event,
+        };
+        let stored = [
+            (other, 10),
+            (
+                Copy {
+                    partition: 1,
+                    ..other
+                },
+                50,
+            ),
+        ];
+        assert_eq!(later_copies(&batch, stored.into_iter()), first_pass);
+        // A copy stored earlier in the same partition makes this one a repeat.
+        let replayed = error_event(1, 90, installation, event);
+        assert_eq!(
+            later_copies(&[&replayed], stored.into_iter()),
+            HashSet::from([(event, 90)])
+        );
+    }
 }
