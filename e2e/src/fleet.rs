@@ -80,6 +80,7 @@ pub fn generate(
                 last_error_code: None,
                 server_info: BTreeMap::new(),
                 sent_at: Some(at(sent)),
+                idempotent: false,
             };
             let mut e = Envelope::new(merchant, installation, payload);
             e.received_at = at(sent + rng.gen_range(0..3));

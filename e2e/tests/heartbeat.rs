@@ -427,3 +427,60 @@ async fn the_alerter_publishes_the_seeds_fleet_gauges() {
         tokio::time::sleep(Duration::from_millis(500)).await;
     }
 }
+
+/// Defect (issue 16.8): a heartbeat retried after a 503 could count twice (the 503 can
+/// come after Kafka stored it, and the retry got a new event id). A plugin's
+/// `heartbeat_id` is now the event id, and the aggregator counts its first copy only.
+#[tokio::test]
+async fn a_heartbeat_retried_with_its_heartbeat_id_counts_once() {
+    let env = TestEnv::connect().await;
+    let m = env.merchant().await;
+    let installation = Uuid::new_v4();
+    let body = |id: Uuid| {
+        json!({"installation_id": installation, "heartbeat_id": id, "cms": "custom",
+               "plugin_version": "1.0.0", "requests_last_hour": 10})
+    };
+    let (first, second) = (Uuid::new_v4(), Uuid::new_v4());
+    for id in [first, first, second] {
+        let r = env.heartbeat(&m.key, &body(id)).await;
+        assert_eq!(r.status, StatusCode::ACCEPTED, "{:?}", r.body);
+        assert_eq!(r.body["event_id"], json!(id));
+    }
+    // The copies share the installation's partition, so once the last heartbeat is
+    // stored the retry has been judged too.
+    let started = std::time::Instant::now();
+    loop {
+        let seen: u64 = env
+            .clickhouse
+            .query("SELECT count() FROM heartbeats WHERE event_id = toUUID(?)")
+            .bind(second.to_string())
+            .fetch_one()
+            .await
+            .expect("count");
+        if seen == 1 && env.postgres_heartbeats(m.id).await >= 2 {
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(15), "never stored");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let raw: u64 = env
+        .clickhouse
+        .query("SELECT count() FROM heartbeats WHERE merchant_id = toUUID(?)")
+        .bind(m.id.to_string())
+        .fetch_one()
+        .await
+        .expect("count");
+    let windowed: u64 = env
+        .clickhouse
+        .query("SELECT toUInt64(sum(heartbeats)) FROM error_rate_1h WHERE merchant_id = toUUID(?)")
+        .bind(m.id.to_string())
+        .fetch_one()
+        .await
+        .expect("windows");
+    assert_eq!(
+        (raw, windowed, env.postgres_heartbeats(m.id).await),
+        (2, 2, 2),
+        "raw rows, windowed heartbeats, PostgreSQL count"
+    );
+}

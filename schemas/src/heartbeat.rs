@@ -70,6 +70,11 @@ pub struct Heartbeat {
     pub server_info: BTreeMap<String, String>,
     /// The plugin's clock: informative only, never trusted for ordering.
     pub sent_at: Option<DateTime<Utc>>,
+    /// The envelope's event id is the plugin's `heartbeat_id`, which a retry carries
+    /// again (a 503 can come after Kafka stored the first copy): the aggregator counts
+    /// only the first copy.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub idempotent: bool,
 }
 
 impl Heartbeat {
@@ -92,6 +97,8 @@ pub struct HeartbeatRequest {
     /// The body's merchant, which must equal the key's when present.
     pub merchant_id: Option<Uuid>,
     pub installation_id: Option<Uuid>,
+    /// The plugin's idempotency id for this heartbeat (the same on every retry).
+    pub heartbeat_id: Option<Uuid>,
     pub heartbeat: Heartbeat,
 }
 
@@ -106,6 +113,7 @@ impl HeartbeatRequest {
         let f = Fields::new(map);
         let merchant_id = uuid_field(&f, "merchant_id")?;
         let installation_id = uuid_field(&f, "installation_id")?;
+        let heartbeat_id = uuid_field(&f, "heartbeat_id")?;
 
         let cms = known_cms(f.required_str("cms", 32)?)?;
         let plugin_version = f
@@ -147,6 +155,7 @@ impl HeartbeatRequest {
         Ok(Self {
             merchant_id,
             installation_id,
+            heartbeat_id,
             heartbeat: Heartbeat {
                 installation_id_derived: installation_id.is_none(),
                 cms,
@@ -168,6 +177,7 @@ impl HeartbeatRequest {
                 last_error_code: f.opt_string(&["last_error_code"], 128)?,
                 server_info: flat_map("server_info", f.opt_object("server_info")?)?,
                 sent_at,
+                idempotent: heartbeat_id.is_some(),
             },
         })
     }
@@ -395,6 +405,7 @@ mod tests {
         let full = json!({
             "merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
             "installation_id": "5f0e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f",
+            "heartbeat_id": "9c1d2e3f-4a5b-4c6d-8e7f-0a1b2c3d4e5f",
             "cms": "shopify", "cms_version": "1", "wordpress_version": "6.4", "plugin_version": "1.0.0",
             "sdk_language": "node", "runtime_version": "20.1", "php_version": "8.2", "node_version": "20",
             "site_host": "a.example:8443", "environment": "test", "requests_last_hour": 5,

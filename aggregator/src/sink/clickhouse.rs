@@ -9,7 +9,7 @@ use std::collections::{HashMap, HashSet};
 
 use schemas::window::event_time;
 
-use crate::record::{DecodedEvent, DecodedHeartbeat};
+use crate::record::{Decoded, DecodedEvent, DecodedHeartbeat};
 
 #[derive(Debug, Row, Serialize)]
 pub struct HeartbeatRow {
@@ -153,7 +153,7 @@ struct StoredCopy {
     kafka_offset: u64,
 }
 
-/// One copy of an event: where it sits in Kafka.
+/// One copy of a record with an idempotency id: where it sits in Kafka.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 struct Copy {
     partition: i32,
@@ -181,18 +181,40 @@ pub async fn repeated_events(
         .iter()
         .filter(|e| e.envelope.payload.kind == schemas::event::EventType::Error)
         .collect();
-    if errors.is_empty() {
+    repeated(client, "events", &errors).await
+}
+
+/// Heartbeats of the batch that are later copies of one sent with the same
+/// `heartbeat_id` (a retry after a 503 whose first copy Kafka had stored), by the same
+/// rule as `repeated_events`. Heartbeats without an id are never copies.
+pub async fn repeated_heartbeats(
+    client: &Client,
+    heartbeats: &[DecodedHeartbeat],
+) -> clickhouse::error::Result<HashSet<(Uuid, i64)>> {
+    let idempotent: Vec<&DecodedHeartbeat> = heartbeats
+        .iter()
+        .filter(|h| h.envelope.payload.idempotent)
+        .collect();
+    repeated(client, "heartbeats", &idempotent).await
+}
+
+async fn repeated<T>(
+    client: &Client,
+    table: &str,
+    records: &[&Decoded<T>],
+) -> clickhouse::error::Result<HashSet<(Uuid, i64)>> {
+    if records.is_empty() {
         return Ok(HashSet::new());
     }
-    let list = |f: &dyn Fn(&DecodedEvent) -> Uuid| {
-        errors
+    let list = |f: &dyn Fn(&Decoded<T>) -> Uuid| {
+        records
             .iter()
             .map(|e| format!("'{}'", f(e)))
             .collect::<Vec<_>>()
             .join(",")
     };
     let sql = format!(
-        "SELECT toString(installation_id), toString(event_id), kafka_partition, kafka_offset FROM events FINAL \
+        "SELECT toString(installation_id), toString(event_id), kafka_partition, kafka_offset FROM {table} FINAL \
          WHERE installation_id IN (SELECT toUUID(arrayJoin([{}]))) AND event_id IN (SELECT toUUID(arrayJoin([{}])))",
         list(&|e| e.envelope.installation_id),
         list(&|e| e.envelope.event_id)
@@ -210,16 +232,16 @@ pub async fn repeated_events(
         };
         Some((copy, c.kafka_offset.min(i64::MAX as u64) as i64))
     });
-    Ok(later_copies(&errors, stored))
+    Ok(later_copies(records, stored))
 }
 
-/// The batch's copies that are not the first of their event in their partition, given
+/// The batch's copies that are not the first of their id in their partition, given
 /// the copies already stored.
-fn later_copies(
-    batch: &[&DecodedEvent],
+fn later_copies<T>(
+    batch: &[&Decoded<T>],
     stored: impl Iterator<Item = (Copy, i64)>,
 ) -> HashSet<(Uuid, i64)> {
-    let copy = |e: &DecodedEvent| Copy {
+    let copy = |e: &Decoded<T>| Copy {
         partition: e.partition,
         installation: e.envelope.installation_id,
         event: e.envelope.event_id,

@@ -83,7 +83,14 @@ async fn handle(
         cms_version: heartbeat.cms_version.clone(),
     };
     let failing = heartbeat.error_rate_percent() > policy::FAILING_ERROR_RATE_PERCENT;
-    let envelope = HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat);
+    // A plugin's heartbeat_id is the event id, so a retry after a 503 (which can come
+    // after Kafka stored the first copy) is recognised downstream and counted once.
+    let envelope = match request.heartbeat_id {
+        Some(id) => {
+            HeartbeatEnvelope::with_id(id, merchant.merchant_id, installation_id, heartbeat)
+        }
+        None => HeartbeatEnvelope::new(merchant.merchant_id, installation_id, heartbeat),
+    };
     // Serialising our own validated struct cannot fail; map it anyway rather than panic.
     let payload = serde_json::to_vec(&envelope).map_err(|_| IngestError::BodyUnreadable)?;
 
