@@ -26,9 +26,11 @@ pub struct Settings {
     /// …or when its first record has waited this long.
     #[arg(long, env = "AGGREGATOR_BATCH_MAX_WAIT_MS", default_value_t = 500)]
     pub batch_max_wait_ms: u64,
-    /// A record received more than this after its window closed is kept raw only
-    /// (counted in aggregator_late_records_total), so published windows settle.
-    #[arg(long, env = "AGGREGATOR_ALLOWED_LATENESS_SECS", default_value_t = 600)]
+    /// Windows count a record at its own time, but never earlier than this before ingest
+    /// received it (older ones count at received − this, in
+    /// aggregator_late_records_total), so a window settles this long after it closes.
+    /// Two hours cover error events a plugin queues until its hourly heartbeat.
+    #[arg(long, env = "AGGREGATOR_ALLOWED_LATENESS_SECS", default_value_t = 7200)]
     pub allowed_lateness_secs: i64,
     /// Heartbeats a healthy installation sends per day (daily_health.expected_heartbeats).
     #[arg(

@@ -92,7 +92,7 @@ async fn the_ops_apis_health_equals_the_truth(env: &TestEnv, ds: &fleet::Dataset
 }
 
 #[tokio::test]
-async fn a_late_record_stays_raw_and_is_counted() {
+async fn a_late_record_counts_in_the_windows_users_read() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let before = env
@@ -101,29 +101,56 @@ async fn a_late_record_stays_raw_and_is_counted() {
             "aggregator_late_records_total{window=\"1m\"}",
         )
         .await;
-    let installation = Uuid::new_v4();
-    // Sent 40 minutes ago (a plugin that queued it), received now.
+    let (queued, stale) = (Uuid::new_v4(), Uuid::new_v4());
+    // Defect (issue 16.13): both of these used to count in no window at all.
+    // Sent 40 minutes ago (a plugin that queued it), received now: its own minute.
     let sent = Utc::now() - chrono::Duration::minutes(40);
-    let reply = env
-        .heartbeat(
-            &m.key,
-            &json!({"installation_id": installation, "cms": "shopify", "plugin_version": "3.0.2",
-                    "requests_last_hour": 10, "errors_last_hour": 1, "sent_at": sent.to_rfc3339()}),
-        )
-        .await;
-    assert_eq!(reply.status, StatusCode::ACCEPTED);
-    env.wait_for_heartbeats(m.id, 1, Duration::from_secs(10))
-        .await;
-
-    // Late for its minute, so raw only: no window of any size and no daily row counts
-    // it (the sizes always add up).
-    let lateness = chrono::Duration::seconds(600);
-    assert!(Window::OneMinute.is_late(sent.timestamp(), Utc::now(), lateness));
-    for table in ["error_rate_1m", "error_rate_5m", "error_rate_1h"] {
-        let rows = fleet::window_rows(&env, table, m.id).await;
-        assert!(rows.is_empty(), "{table}: {rows:?}");
+    // A clock a day slow: counted at the oldest moment still open (received − lateness).
+    let far = Utc::now() - chrono::Duration::hours(23);
+    for (installation, at) in [(queued, sent), (stale, far)] {
+        let reply = env
+            .heartbeat(
+                &m.key,
+                &json!({"installation_id": installation, "cms": "shopify", "plugin_version": "3.0.2",
+                        "requests_last_hour": 10, "errors_last_hour": 1, "sent_at": at.to_rfc3339()}),
+            )
+            .await;
+        assert_eq!(reply.status, StatusCode::ACCEPTED);
     }
-    assert!(fleet::daily_rows(&env, m.id).await.is_empty());
+    env.wait_for_heartbeats(m.id, 2, Duration::from_secs(10))
+        .await;
+    let lateness = 7200; // AGGREGATOR_ALLOWED_LATENESS_SECS's default
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    loop {
+        let minutes = fleet::window_rows(&env, "error_rate_1m", m.id).await;
+        // The sizes are written one after another: wait for the last one too.
+        let hours = fleet::window_rows(&env, "error_rate_1h", m.id).await;
+        if minutes.len() == 2 && hours.values().map(|w| w.heartbeats).sum::<u64>() == 2 {
+            let queued_minute = Window::OneMinute.start(sent.timestamp());
+            assert!(
+                minutes.contains_key(&(queued, queued_minute)),
+                "{minutes:?}"
+            );
+            let (_, stale_minute) = minutes
+                .keys()
+                .find(|(i, _)| *i == stale)
+                .copied()
+                .expect("the stale clock's heartbeat is in a window");
+            let oldest_open = Utc::now().timestamp() - lateness;
+            assert!(
+                (stale_minute - oldest_open).abs() < 120,
+                "counted at {stale_minute}, the oldest open minute is ~{oldest_open}"
+            );
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "{minutes:?}");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    for table in ["error_rate_5m", "error_rate_1h"] {
+        let rows = fleet::window_rows(&env, table, m.id).await;
+        let heartbeats: u64 = rows.values().map(|w| w.heartbeats).sum();
+        assert_eq!(heartbeats, 2, "{table}: {rows:?}");
+    }
     let after = env
         .metric(
             "http://127.0.0.1:9101/metrics",
@@ -132,7 +159,7 @@ async fn a_late_record_stays_raw_and_is_counted() {
         .await;
     assert!(
         after > before,
-        "late counter did not move ({before} → {after})"
+        "the moved record was not counted ({before} → {after})"
     );
 }
 

@@ -19,7 +19,7 @@ use std::collections::{BTreeSet, HashMap, HashSet};
 use chrono::Duration;
 use clickhouse::{Client, Row};
 use schemas::event::EventType;
-use schemas::window::{event_time, Window};
+use schemas::window::{event_time, window_time, Window};
 use serde::Serialize;
 use uuid::Uuid;
 
@@ -86,7 +86,10 @@ struct Contribution<'a> {
     installation: Uuid,
     merchant: Uuid,
     cms: &'a str,
+    /// `schemas::window::window_time`: never older than the lateness before receipt.
     at: i64,
+    /// The record's own time was older and `at` was moved up to the oldest open moment.
+    clamped: bool,
     received_at: chrono::DateTime<chrono::Utc>,
     heartbeat: Option<(&'a str, u64, f64)>,
     error_code: Option<&'a str>,
@@ -151,14 +154,20 @@ impl Accumulator {
                 touched.insert((pos.0, pos.1));
                 acc.add(pos, c, out);
             };
+        let lateness = self.settings.lateness;
+        let when = |plugin_time, received_at| {
+            window_time(event_time(plugin_time, received_at), received_at, lateness)
+        };
         for h in heartbeats {
             let e = &h.envelope;
             let p = &e.payload;
+            let (at, clamped) = when(p.sent_at, e.received_at);
             let c = Contribution {
                 installation: e.installation_id,
                 merchant: e.merchant_id,
                 cms: &p.cms,
-                at: event_time(p.sent_at, e.received_at),
+                at,
+                clamped,
                 received_at: e.received_at,
                 heartbeat: Some((
                     &p.plugin_version,
@@ -173,11 +182,13 @@ impl Accumulator {
             let e = &ev.envelope;
             let p = &e.payload;
             let counts = p.kind == EventType::Error && !repeated.contains(&(e.event_id, ev.offset));
+            let (at, clamped) = when(p.occurred_at, e.received_at);
             let c = counts.then(|| Contribution {
                 installation: e.installation_id,
                 merchant: e.merchant_id,
                 cms: &p.cms,
-                at: event_time(p.occurred_at, e.received_at),
+                at,
+                clamped,
                 received_at: e.received_at,
                 heartbeat: None,
                 error_code: Some(p.error_code.as_deref().unwrap_or("unknown")),
@@ -217,11 +228,10 @@ impl Accumulator {
         sums.records += 1;
         let Some(c) = c else { return };
 
-        if Window::OneMinute.is_late(c.at, c.received_at, settings.lateness) {
-            // Late for its minute: raw only, for every window size (a record counts for
-            // all its windows or none, so the sizes always add up).
+        if c.clamped {
+            // Counted at the oldest moment still open, in every window size alike (so
+            // the sizes always add up); counted here so Ops see how often it happens.
             *out.late.entry(Window::OneMinute.label()).or_default() += 1;
-            return;
         }
         let rank = c.received_at.timestamp_millis().max(0) as u64;
         let add = |w: &mut WindowSum| {
@@ -456,13 +466,14 @@ mod tests {
     }
 
     #[test]
-    fn sums_a_segment_and_skips_late_records() {
+    fn sums_a_segment_and_counts_late_records_at_the_oldest_open_moment() {
         let mut acc = Accumulator::new(settings());
         let batch = [
             hb(1, 0, BASE + 5, BASE + 6, 1),
             hb(1, 1, BASE + 30, BASE + 31, 2),
             hb(2, 2, BASE + 70, BASE + 71, 0),
-            // Sent in the first minute, received 20 minutes later: late.
+            // Sent in the first minute, received 20 minutes later (lateness 10 min):
+            // counted at received − lateness, in every window size.
             hb(3, 3, BASE + 10, BASE + 1210, 0),
         ];
         let folded = acc.fold(&batch, &[], &HashSet::new());
@@ -470,11 +481,11 @@ mod tests {
         let b = BASE as u32;
         assert_eq!(
             minute_rows(&folded.parts),
-            vec![(1, b, 2, 0, 4), (2, b + 60, 1, 0, 4)]
+            vec![(1, b, 2, 0, 4), (2, b + 60, 1, 0, 4), (3, b + 600, 1, 0, 4)]
         );
         assert!(folded.parts.windows[2]
             .iter()
-            .all(|r| r.installation_id.as_u128() != 3));
+            .any(|r| r.installation_id.as_u128() == 3));
         assert_eq!(acc.commit_offset(0, 0), Some(0));
     }
 
