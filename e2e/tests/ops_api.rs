@@ -977,3 +977,51 @@ async fn merchant_pages_cover_merchants_created_together_once() {
     ids.sort();
     assert_eq!(seen, ids);
 }
+
+/// Defect (issue 16.11): viewers were shown merchants' e-mail addresses.
+#[tokio::test]
+async fn viewers_do_not_see_merchants_email_addresses() {
+    let env = TestEnv::connect().await;
+    let name = format!("Contact{}", Uuid::new_v4().simple());
+    let id: Uuid = sqlx::query_scalar(
+        "INSERT INTO merchants (name, email) VALUES ($1, 'owner@contact.example') RETURNING id",
+    )
+    .bind(&name)
+    .fetch_one(&env.pool)
+    .await
+    .unwrap();
+    for (role, shown) in [
+        (Role::Viewer, false),
+        (Role::Operator, true),
+        (Role::Admin, true),
+    ] {
+        let token = env.agent(role).await;
+        let list = env
+            .api(
+                Some(&token),
+                Method::GET,
+                &format!("/api/v1/merchants?q={name}"),
+                None,
+            )
+            .await;
+        let detail = env
+            .api(
+                Some(&token),
+                Method::GET,
+                &format!("/api/v1/merchants/{id}"),
+                None,
+            )
+            .await;
+        assert_eq!(
+            (list.status, detail.status),
+            (StatusCode::OK, StatusCode::OK)
+        );
+        let want = if shown {
+            json!("owner@contact.example")
+        } else {
+            Value::Null
+        };
+        assert_eq!(list.body[0]["email"], want, "{role:?} list");
+        assert_eq!(detail.body["merchant"]["email"], want, "{role:?} detail");
+    }
+}

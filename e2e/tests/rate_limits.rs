@@ -257,3 +257,67 @@ async fn failed_authentications_are_limited_per_address_before_any_lookup() {
         "invalid_api_key"
     );
 }
+
+/// Defect (issue 16.11): a leaked key could register any number of new installations.
+/// Past the quota a new installation's heartbeat gets 429, while registered ones and
+/// other merchants are unaffected.
+#[tokio::test]
+async fn new_installations_per_merchant_are_capped_per_hour() {
+    let env = TestEnv::connect().await;
+    let (m, other) = (env.merchant().await, env.merchant().await);
+    const ADDR: &str = "127.0.0.1:18456";
+    let _ingest = env.spawn_service(
+        "ingest",
+        &[
+            ("INGEST_LISTEN_ADDR", ADDR.as_ref()),
+            ("INGEST_RATE_LIMIT_PER_ADDRESS", "1000:1000".as_ref()),
+            ("INGEST_NEW_INSTALLATIONS_PER_HOUR", "3".as_ref()),
+        ],
+    );
+    wait_until_up(&env.http, ADDR).await;
+    let beat = |key: &str, installation: Uuid| {
+        let (http, key) = (env.http.clone(), key.to_owned());
+        async move {
+            let r = http
+                .post(format!("http://{ADDR}/api/v1/plugins/heartbeat"))
+                .bearer_auth(key)
+                .json(&json!({"installation_id": installation, "cms": "custom", "plugin_version": "1.0.0"}))
+                .send()
+                .await
+                .expect("ingest answered");
+            let status = r.status();
+            let retry_after = r.headers().get("retry-after").is_some();
+            let body: serde_json::Value = r.json().await.unwrap_or_default();
+            (
+                status,
+                body["error"]["code"].as_str().unwrap_or("").to_owned(),
+                retry_after,
+            )
+        }
+    };
+    let ids: Vec<Uuid> = (0..5).map(|_| Uuid::new_v4()).collect();
+    let mut codes = Vec::new();
+    for id in &ids {
+        codes.push(beat(&m.key, *id).await);
+    }
+    let ok = (StatusCode::ACCEPTED, String::new(), false);
+    let over = (
+        StatusCode::TOO_MANY_REQUESTS,
+        "installation_quota_exceeded".to_owned(),
+        true,
+    );
+    assert_eq!(
+        codes,
+        [ok.clone(), ok.clone(), ok.clone(), over.clone(), over]
+    );
+    assert_eq!(
+        beat(&m.key, ids[0]).await,
+        ok,
+        "an admitted installation keeps working"
+    );
+    assert_eq!(
+        beat(&other.key, Uuid::new_v4()).await,
+        ok,
+        "another merchant has its own quota"
+    );
+}

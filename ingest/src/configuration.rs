@@ -68,6 +68,15 @@ pub struct Settings {
         default_value = "standard=50:500,enterprise=500:5000"
     )]
     pub rate_limit_tiers: String,
+    /// New installations one merchant may register per hour (per ingest instance);
+    /// past it heartbeats of further new installations get 429
+    /// `installation_quota_exceeded`. 0: no quota.
+    #[arg(
+        long,
+        env = "INGEST_NEW_INSTALLATIONS_PER_HOUR",
+        default_value_t = 1000
+    )]
+    pub new_installations_per_hour: u32,
     /// Failed authentications (keys looked up and not valid) per client address,
     /// `rate:burst`; past it the address gets 429 before any lookup.
     #[arg(long, env = "INGEST_AUTH_FAILURES_PER_ADDRESS", default_value = "1:30")]

@@ -34,6 +34,10 @@ pub enum IngestError {
     /// Over the source address's or the key's rate (`rate_limit.rs`).
     #[error("too many requests; retry later")]
     RateLimited { retry_after_secs: u64, limit: u64 },
+    /// The merchant registered more new installations this hour than its quota
+    /// (`installation_quota.rs`): a leaked key must not flood the registry.
+    #[error("too many new installations for this merchant this hour; retry later")]
+    InstallationQuotaExceeded { retry_after_secs: u64 },
     /// PostgreSQL is unreachable and the key is not in the cache.
     #[error("API keys cannot be checked right now; retry later")]
     AuthUnavailable { retry_after_secs: u64 },
@@ -66,6 +70,7 @@ impl IngestError {
             IngestError::Overloaded { .. } => "overloaded",
             IngestError::AuthUnavailable { .. } => "auth_unavailable",
             IngestError::RateLimited { .. } => "rate_limited",
+            IngestError::InstallationQuotaExceeded { .. } => "installation_quota_exceeded",
         }
     }
 
@@ -88,7 +93,9 @@ impl IngestError {
             IngestError::KafkaUnavailable { .. }
             | IngestError::Overloaded { .. }
             | IngestError::AuthUnavailable { .. } => StatusCode::SERVICE_UNAVAILABLE,
-            IngestError::RateLimited { .. } => StatusCode::TOO_MANY_REQUESTS,
+            IngestError::RateLimited { .. } | IngestError::InstallationQuotaExceeded { .. } => {
+                StatusCode::TOO_MANY_REQUESTS
+            }
         }
     }
 
@@ -97,6 +104,7 @@ impl IngestError {
             IngestError::KafkaUnavailable { retry_after_secs }
             | IngestError::Overloaded { retry_after_secs }
             | IngestError::AuthUnavailable { retry_after_secs }
+            | IngestError::InstallationQuotaExceeded { retry_after_secs }
             | IngestError::RateLimited {
                 retry_after_secs, ..
             } => Some(*retry_after_secs),

@@ -8,6 +8,7 @@ pub mod answer;
 pub mod auth;
 pub mod configuration;
 pub mod error;
+pub mod installation_quota;
 pub mod listen;
 pub mod metrics;
 pub mod notices;

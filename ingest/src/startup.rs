@@ -26,6 +26,7 @@ pub struct AppState {
     pub auth: Arc<Authenticator>,
     pub rate_limiter: crate::rate_limit::RateLimiter,
     pub trusted_proxies: runtime::client_address::TrustedProxies,
+    pub installation_quota: crate::installation_quota::InstallationQuota,
     pub plugin_config: Arc<PluginConfigCache>,
     pub notices: Arc<NoticeCache>,
     pub signer: ToggleSigner,
@@ -77,12 +78,16 @@ impl Application {
             signer,
             signed_toggles_ttl_secs: settings.signed_toggles_ttl_secs,
             auth: Authenticator::start(
-                pool,
+                pool.clone(),
                 Duration::from_secs(settings.key_cache_ttl_secs),
                 settings.retry_after_secs,
                 settings.auth_failures_per_address,
             ),
             trusted_proxies: trusted_proxies.clone(),
+            installation_quota: crate::installation_quota::InstallationQuota::new(
+                pool.clone(),
+                settings.new_installations_per_hour,
+            ),
             rate_limiter: crate::rate_limit::RateLimiter::new(
                 settings.rate_limit_per_address,
                 crate::rate_limit::parse_tiers(&settings.rate_limit_tiers)

@@ -36,17 +36,31 @@ pub struct MerchantQuery {
     responses((status = 200, body = Vec<Merchant>)), security(("bearer" = [])))]
 pub async fn list(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Params(q): Params<MerchantQuery>,
 ) -> Result<Json<Vec<Merchant>>, ApiError> {
+    let merchants = store::merchants::list(
+        &state.pool,
+        q.q.as_deref(),
+        crate::error::page_before(q.before, q.before_id)?,
+        q.limit.unwrap_or(50),
+    )
+    .await?;
     Ok(Json(
-        store::merchants::list(
-            &state.pool,
-            q.q.as_deref(),
-            crate::error::page_before(q.before, q.before_id)?,
-            q.limit.unwrap_or(50),
-        )
-        .await?,
+        merchants
+            .into_iter()
+            .map(|m| shown_to(&caller, m))
+            .collect(),
     ))
+}
+
+/// A merchant's contact address is personal data: operators and admins, who contact
+/// merchants, see it; viewers get `email: null`.
+fn shown_to(caller: &Caller, mut m: Merchant) -> Merchant {
+    if caller.agent.role < store::agents::Role::Operator {
+        m.email = None;
+    }
+    m
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,10 +82,11 @@ async fn merchant(state: &AppState, id: Uuid) -> Result<Merchant, ApiError> {
     security(("bearer" = [])))]
 pub async fn detail(
     State(state): State<Arc<AppState>>,
+    Extension(caller): Extension<Caller>,
     Path(raw_id): Path<String>,
 ) -> Result<Json<MerchantDetail>, ApiError> {
     let id = parse_id(&raw_id, "merchant")?;
-    let merchant = merchant(&state, id).await?;
+    let merchant = shown_to(&caller, merchant(&state, id).await?);
     let keys = store::api_keys::for_merchant(&state.pool, id).await?;
     Ok(Json(MerchantDetail { merchant, keys }))
 }

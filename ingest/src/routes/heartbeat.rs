@@ -74,6 +74,10 @@ async fn handle(
             &heartbeat.cms,
         )
     });
+    state
+        .installation_quota
+        .admit(merchant.merchant_id, installation_id)
+        .await?;
     let facts = InstallationFacts {
         installation_id,
         merchant_id: merchant.merchant_id,
