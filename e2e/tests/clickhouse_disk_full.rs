@@ -68,9 +68,12 @@ impl Small {
         let small = env.root.join(".state/clickhouse-small");
         env.stack(&["stop", "clickhouse"]);
         std::fs::create_dir_all(&small).expect("dir");
+        // Blocks, not apparent bytes: ClickHouse keeps many small files, each taking at
+        // least a page on the tmpfs (950 MB apparent were 1.67 GB of blocks once, and
+        // the copy ran out of space).
         let used: u64 = String::from_utf8_lossy(
             &Command::new("du")
-                .args(["-sb"])
+                .args(["-sB1"])
                 .arg(&data)
                 .output()
                 .expect("du")
@@ -80,7 +83,7 @@ impl Small {
         .next()
         .and_then(|n| n.parse().ok())
         .expect("du output");
-        let size = used + 64 * 1024 * 1024;
+        let size = used + used / 4 + 64 * 1024 * 1024;
         sh(
             "mount tmpfs (needs root)",
             Command::new("mount")
@@ -88,13 +91,25 @@ impl Small {
                 .arg("tmpfs")
                 .arg(&small),
         );
-        sh(
-            "copy data",
-            Command::new("cp")
-                .arg("-a")
-                .arg(format!("{}/.", data.display()))
-                .arg(&small),
-        );
+        let copied = Command::new("cp")
+            .arg("-a")
+            .arg(format!("{}/.", data.display()))
+            .arg(&small)
+            .output()
+            .expect("cp");
+        if !copied.status.success() {
+            // Leave the stack as it was: nothing was bound over the real folder yet.
+            let _ = Command::new("umount").arg(&small).status();
+            let _ = std::fs::remove_dir(&small);
+            env.stack(&["start", "clickhouse"]);
+            panic!(
+                "copy data failed: {}",
+                String::from_utf8_lossy(&copied.stderr)
+                    .lines()
+                    .next()
+                    .unwrap_or_default()
+            );
+        }
         sh(
             "bind mount",
             Command::new("mount").arg("--bind").arg(&small).arg(&data),
