@@ -422,6 +422,15 @@ async fn signed_toggles_verify_and_tampering_is_detected() {
     assert_eq!(payload["installation_id"], json!(installation));
     assert_eq!(payload["toggles"]["block_plugin"], json!(true));
     assert!(payload["expires_at"].as_str() > payload["issued_at"].as_str());
+    // Issue 18.6: bound to the facts it was computed for, and covering everything the
+    // plugin acts on (the advice's package URL and `required`, the notices).
+    assert_eq!(payload["merchant_id"], json!(m.id));
+    assert_eq!(payload["plugin_version"], json!("1.0.0"));
+    assert_eq!(payload["cms"], json!("custom"));
+    assert_eq!(payload["upgrade"], body["upgrade"]);
+    assert_eq!(payload["notices"], body["notices"]);
+    assert_eq!(payload["poll_interval_secs"], body["poll_interval_secs"]);
+    assert!(body["poll_interval_secs"].as_u64().is_some_and(|s| s > 0));
 
     let mut tampered = signed.clone();
     tampered["payload"] = json!(signed["payload"]

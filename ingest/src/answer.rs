@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use chrono::{DateTime, Duration, Utc};
 use policy::advice::{advise, UpgradeAdvice};
-use policy::signed::canonical_payload;
+use policy::signed::{canonical_payload, Instructions, Subject};
 use policy::toggles::{effective, EffectiveToggle};
 use policy::InstallationFacts;
 use serde::Serialize;
@@ -22,13 +22,17 @@ pub struct PluginAnswer {
     pub toggles: BTreeMap<String, Value>,
     /// key → scope, expiry and id of the toggle that won.
     pub toggle_details: BTreeMap<String, EffectiveToggle>,
-    /// The toggles again, signed: plugins that verify act on these only.
+    /// Everything above, signed and bound to the installation, its merchant, CMS and
+    /// plugin version: plugins that verify act on this only.
     pub signed_toggles: Signed,
     /// Null when the installation runs the latest applicable release.
     pub upgrade: Option<UpgradeAdvice>,
     /// Upgrade notices to show the merchant in the plugin's admin until it sends a
     /// `notice_acknowledged` event with the notice_id.
     pub notices: Vec<store::notifications::InAppNotice>,
+    /// Seconds between the plugin's `GET /api/v1/plugins/config` polls (its kill-switch
+    /// latency); also in the signed payload.
+    pub poll_interval_secs: u64,
     /// Which renewal period of the signed payload this answer falls in (see `etag`).
     #[serde(skip)]
     pub renewal: i64,
@@ -74,14 +78,35 @@ pub fn answer(
         .map(|(k, t)| (k.clone(), t.expires_at))
         .collect();
     let expires = now + Duration::seconds(state.signed_toggles_ttl_secs);
-    let payload = canonical_payload(facts.installation_id, &toggles, &expiries, now, expires);
+    let upgrade = advise(facts, &config.releases, failing);
+    // Serialising our own types cannot fail; null would only sign less.
+    let upgrade_json = serde_json::to_value(&upgrade).unwrap_or_default();
+    let notices_json = serde_json::to_value(&notices).unwrap_or_default();
+    let payload = canonical_payload(
+        Subject {
+            installation_id: facts.installation_id,
+            merchant_id: facts.merchant_id,
+            cms: &facts.cms,
+            plugin_version: &facts.plugin_version,
+        },
+        Instructions {
+            toggles: &toggles,
+            toggle_expires_at: &expiries,
+            upgrade: &upgrade_json,
+            notices: &notices_json,
+            poll_interval_secs: state.config_poll_interval_secs,
+        },
+        now,
+        expires,
+    );
     let signed_toggles = state.signer.sign(payload);
     PluginAnswer {
         toggles,
         toggle_details,
         signed_toggles,
-        upgrade: advise(facts, &config.releases, failing),
+        upgrade,
         notices,
+        poll_interval_secs: state.config_poll_interval_secs,
         renewal: renewal_period(now, state.signed_toggles_ttl_secs),
     }
 }

@@ -31,6 +31,11 @@ pub struct Settings {
     /// How long a resolved API key is trusted before asking PostgreSQL again.
     #[arg(long, env = "INGEST_KEY_CACHE_TTL_SECS", default_value_t = 30)]
     pub key_cache_ttl_secs: u64,
+    /// Seconds between a plugin's config polls, returned (and signed) in every answer:
+    /// the kill switch's latency for PHP plugins (5 min, as LaunchDarkly recommends for
+    /// its PHP SDK; shorten it during an incident).
+    #[arg(long, env = "INGEST_CONFIG_POLL_INTERVAL_SECS", default_value_t = 300)]
+    pub config_poll_interval_secs: u64,
     /// Seconds until the plugin's next heartbeat, returned in every response.
     #[arg(long, env = "INGEST_HEARTBEAT_INTERVAL_SECS", default_value_t = 3600)]
     pub heartbeat_interval_secs: u64,

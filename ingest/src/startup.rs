@@ -35,6 +35,7 @@ pub struct AppState {
     pub topics: Topics,
     pub metrics: Metrics,
     pub heartbeat_interval_secs: u64,
+    pub config_poll_interval_secs: u64,
     pub retry_after_secs: u64,
 }
 
@@ -100,6 +101,7 @@ impl Application {
             },
             metrics,
             heartbeat_interval_secs: settings.heartbeat_interval_secs,
+            config_poll_interval_secs: settings.config_poll_interval_secs,
             retry_after_secs: settings.retry_after_secs,
         });
         settings.tls.check_plain_http(settings.listen_addr)?;

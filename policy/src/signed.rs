@@ -1,7 +1,11 @@
-//! The signed toggles payload: canonical JSON (keys sorted, no whitespace) of the
-//! installation, its toggles and the validity window. Plugins verify the Ed25519
-//! signature over exactly these bytes, then decode them; they never re-serialise, so
-//! no two languages have to agree on a JSON encoder.
+//! The signed payload: canonical JSON (keys sorted, no whitespace) of everything a
+//! plugin acts on: the toggles, the upgrade advice (with its package URL and whether it
+//! is required) and the in-app notices, bound to the facts it was computed for (the
+//! installation, its merchant, CMS and plugin version) and a validity window. Plugins
+//! verify the Ed25519 signature over exactly these bytes, then decode them; they never
+//! re-serialise, so no two languages have to agree on a JSON encoder. A payload taken
+//! from another merchant's answer, or for another version, names facts the plugin can
+//! see are not its own.
 
 use std::collections::BTreeMap;
 
@@ -12,13 +16,41 @@ use uuid::Uuid;
 /// `toggle_expires_at` holds each toggle's own expiry (null: until revoked), so a
 /// plugin switches `enable_debug` off on time even between heartbeats; `expires_at`
 /// bounds the whole payload (a replayed old payload is refused).
+/// What a payload is about, as the plugin itself knows it.
+#[derive(Debug, Clone, Copy)]
+pub struct Subject<'a> {
+    pub installation_id: Uuid,
+    pub merchant_id: Uuid,
+    pub cms: &'a str,
+    pub plugin_version: &'a str,
+}
+
+/// What the plugin is told to do: `upgrade` and `notices` as they appear (unsigned)
+/// beside the payload in the answer, null/empty when there are none.
+#[derive(Debug, Clone, Copy)]
+pub struct Instructions<'a> {
+    pub toggles: &'a BTreeMap<String, Value>,
+    pub toggle_expires_at: &'a BTreeMap<String, Option<DateTime<Utc>>>,
+    pub upgrade: &'a Value,
+    pub notices: &'a Value,
+    /// How often the plugin asks `GET /config` (signed: a forged answer must not be able
+    /// to slow a kill switch down).
+    pub poll_interval_secs: u64,
+}
+
 pub fn canonical_payload(
-    installation_id: Uuid,
-    toggles: &BTreeMap<String, Value>,
-    toggle_expires_at: &BTreeMap<String, Option<DateTime<Utc>>>,
+    subject: Subject<'_>,
+    instructions: Instructions<'_>,
     issued_at: DateTime<Utc>,
     expires_at: DateTime<Utc>,
 ) -> String {
+    let Instructions {
+        toggles,
+        toggle_expires_at,
+        upgrade,
+        notices,
+        poll_interval_secs,
+    } = instructions;
     let time = |t: &DateTime<Utc>| t.to_rfc3339_opts(SecondsFormat::Secs, true);
     let per_key: BTreeMap<&String, Option<String>> = toggle_expires_at
         .iter()
@@ -27,7 +59,13 @@ pub fn canonical_payload(
     // serde_json's map is ordered by key (no preserve_order feature), and to_string
     // writes no whitespace: the same input always gives the same bytes.
     json!({
-        "installation_id": installation_id,
+        "installation_id": subject.installation_id,
+        "merchant_id": subject.merchant_id,
+        "cms": subject.cms,
+        "plugin_version": subject.plugin_version,
+        "upgrade": upgrade,
+        "notices": notices,
+        "poll_interval_secs": poll_interval_secs,
         "toggles": toggles,
         "toggle_expires_at": per_key,
         "issued_at": time(&issued_at),
@@ -53,16 +91,29 @@ mod tests {
             "block_plugin".to_owned(),
             Some(at + chrono::Duration::minutes(30)),
         );
+        let subject = Subject {
+            installation_id: Uuid::nil(),
+            merchant_id: Uuid::from_u128(1),
+            cms: "woocommerce",
+            plugin_version: "1.2.0",
+        };
+        let upgrade = json!({"latest_version": "1.3.0", "required": true, "package_url": "https://dl.example/p.zip"});
+        let notices = json!([]);
         let p = canonical_payload(
-            Uuid::nil(),
-            &toggles,
-            &expiries,
+            subject,
+            Instructions {
+                toggles: &toggles,
+                toggle_expires_at: &expiries,
+                upgrade: &upgrade,
+                notices: &notices,
+                poll_interval_secs: 300,
+            },
             at,
             at + chrono::Duration::hours(1),
         );
         assert_eq!(
             p,
-            r#"{"expires_at":"2026-11-29T14:10:00Z","installation_id":"00000000-0000-0000-0000-000000000000","issued_at":"2026-11-29T13:10:00Z","toggle_expires_at":{"block_plugin":"2026-11-29T13:40:00Z","force_update":null},"toggles":{"block_plugin":{"a":[2,1],"b":1},"force_update":true}}"#
+            r#"{"cms":"woocommerce","expires_at":"2026-11-29T14:10:00Z","installation_id":"00000000-0000-0000-0000-000000000000","issued_at":"2026-11-29T13:10:00Z","merchant_id":"00000000-0000-0000-0000-000000000001","notices":[],"plugin_version":"1.2.0","poll_interval_secs":300,"toggle_expires_at":{"block_plugin":"2026-11-29T13:40:00Z","force_update":null},"toggles":{"block_plugin":{"a":[2,1],"b":1},"force_update":true},"upgrade":{"latest_version":"1.3.0","package_url":"https://dl.example/p.zip","required":true}}"#
         );
     }
 }

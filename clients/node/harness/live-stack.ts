@@ -161,6 +161,13 @@ export class LiveStack {
     }
   }
 
+  /** The signed payload live ingest hands an installation now (asked directly). */
+  async signedToggles(apiKey: string, query: string): Promise<{ payload: string }> {
+    const r = await http('GET', `${INGEST_URL}/api/v1/plugins/config?${query}`, { authorization: `Bearer ${apiKey}` });
+    if (r.status !== 200) throw new Error(`config answered ${r.status}: ${r.text}`);
+    return (r.json as { config: { signed_toggles: { payload: string } } }).config.signed_toggles;
+  }
+
   /** The notice ids live ingest lists for an installation now (asked directly, not through the client). */
   async listedNotices(apiKey: string, query: string): Promise<string[]> {
     const r = await http('GET', `${INGEST_URL}/api/v1/plugins/config?${query}`, { authorization: `Bearer ${apiKey}` });

@@ -2,6 +2,7 @@
 // The step vocabulary is described in clients/contract/README.md; an unknown step
 // fails the scenario (a scenario this harness cannot run must not pass silently).
 
+import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -213,6 +214,22 @@ export class ScenarioRun {
         const id = await this.live.notifyUpgrade(this.c.installationId, String(s['message'] ?? ''), 10_000);
         this.vars.set(String(s['save_as'] ?? 'notice'), id);
         return;
+      }
+      case 'ops_signed_for_other_installation': {
+        // What ingest signs for another installation of the same merchant, once it
+        // carries `until_toggle`.
+        const q = new URLSearchParams({ installation_id: randomUUID(), cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
+        const key = String(s['until_toggle']);
+        const deadline = Date.now() + 3000;
+        for (;;) {
+          const signed = await this.live.signedToggles(m.apiKey, q.toString());
+          if (key in (JSON.parse(signed.payload) as { toggles: Record<string, unknown> }).toggles) {
+            this.vars.set(String(s['save_as']), signed);
+            return;
+          }
+          if (Date.now() >= deadline) fail(`${key} never in the other installation's payload`);
+          await sleep(200);
+        }
       }
       case 'server_respond':
         return this.proxyOrFail().respond(

@@ -295,8 +295,8 @@ export class TelemetryClient {
   }
 
   /**
-   * Sends `uninstalled` (after any queued events). Once ingest accepted it, the client
-   * stops and its state file is removed; until then the event stays queued.
+   * Sends `uninstalled` (after any queued events). Once ingest accepted it (now, or
+   * later from the queue), the client stops and its state is removed.
    */
   uninstalled(): Promise<CallResult> {
     return this.exclusive(async () => {
@@ -305,17 +305,7 @@ export class TelemetryClient {
       if (!this.state.queue.some((e) => e.type === 'uninstalled')) {
         this.state.queue = enqueue(this.state.queue, this.event('uninstalled', this.s.now()));
       }
-      const r = await this.flushQueue();
-      if (!r.ok || this.state.queue.some((e) => e.type === 'uninstalled')) return r;
-      this.finished = true;
-      this.halt();
-      await this.writing;
-      try {
-        await this.store.clear();
-      } catch (e) {
-        this.warn('state not removed', e);
-      }
-      return r;
+      return this.flushQueue();
     });
   }
 
@@ -336,6 +326,18 @@ export class TelemetryClient {
     this.halt();
     await this.chain;
     await this.persist();
+  }
+
+  /** After ingest accepted `uninstalled`: nothing more is sent and the state is removed. */
+  private async finish(): Promise<void> {
+    this.finished = true;
+    this.halt();
+    await this.writing;
+    try {
+      await this.store.clear();
+    } catch (e) {
+      this.warn('state not removed', e);
+    }
   }
 
   private halt(): void {
@@ -449,6 +451,10 @@ export class TelemetryClient {
         this.succeeded();
         this.state.queue = withoutDelivered(this.state.queue, batch.map((e) => e.event_id));
         delivered += batch.length;
+        if (batch.some((e) => e.type === 'uninstalled')) {
+          await this.finish();
+          return { ok: true, status: 202, delivered };
+        }
         continue;
       }
       if (r.status === 400 || r.status === 422) {

@@ -206,6 +206,23 @@ describe('TelemetryClient', () => {
     assert.equal(c.installationId, INSTALLATION);
   });
 
+  test('an uninstall that could not be sent is delivered later from the queue, then the client stops', async () => {
+    let up = false;
+    const ingest = fakeIngest(() => {
+      if (!up) throw new Error('connection refused');
+      return { status: 202, body: { status: 'accepted' } };
+    });
+    const store = new MemoryStateStore();
+    const c = new TelemetryClient(options({ fetch: ingest.fetch, store, backoffBaseMs: 10, backoffMaxMs: 10 }));
+    assert.equal((await c.uninstalled()).reason, 'network');
+    assert.notEqual(store.load(), null, 'the uninstall stays queued on disk');
+    up = true;
+    await new Promise((ok) => setTimeout(ok, 20));
+    assert.deepEqual(await c.flush(), { ok: true, status: 202, delivered: 1 });
+    assert.equal(store.load(), null);
+    assert.equal((await c.heartbeat()).reason, 'uninstalled');
+  });
+
   test('an installation id is created once and kept', async () => {
     const store = new MemoryStateStore();
     const a = new TelemetryClient(options({ store, installationId: undefined }));
