@@ -401,6 +401,35 @@ impl TestEnv {
         ServiceProcess(cmd.spawn().expect("spawn"))
     }
 
+    /// Starts `name` (ingest or api) listening on `addr` in plain HTTP with `vars`, and
+    /// returns once its /healthz answers (panics after 30 s).
+    pub async fn spawn_listening(
+        &self,
+        name: &str,
+        addr: &str,
+        vars: &[(&str, &std::ffi::OsStr)],
+    ) -> ServiceProcess {
+        let listen = format!("{}_LISTEN_ADDR", name.to_ascii_uppercase());
+        let mut all = vec![(listen.as_str(), std::ffi::OsStr::new(addr))];
+        all.extend_from_slice(vars);
+        let process = self.spawn_service(name, &all);
+        let started = Instant::now();
+        while self
+            .http
+            .get(format!("http://{addr}/healthz"))
+            .send()
+            .await
+            .is_err()
+        {
+            assert!(
+                started.elapsed() < Duration::from_secs(30),
+                "{name} never started on {addr}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+        process
+    }
+
     /// The path of one of our binaries in the build.
     pub fn binary(&self, name: &str) -> std::path::PathBuf {
         let target = std::env::var("CARGO_TARGET_DIR")

@@ -231,22 +231,14 @@ async fn an_expired_acknowledgement_link_acknowledges_nothing_and_guessing_is_li
 
     // An api with the production-like limit: a few tries per address, then 429.
     const ADDR: &str = "127.0.0.1:18455";
-    let _api = env.spawn_service(
-        "api",
-        &[
-            ("API_LISTEN_ADDR", ADDR.as_ref()),
-            ("API_ACK_LINKS_PER_ADDRESS", "0.01:3".as_ref()),
-        ],
-    );
+    let _api = env
+        .spawn_listening(
+            "api",
+            ADDR,
+            &[("API_ACK_LINKS_PER_ADDRESS", "0.01:3".as_ref())],
+        )
+        .await;
     let api = format!("http://{ADDR}");
-    let started = std::time::Instant::now();
-    while env.http.get(format!("{api}/healthz")).send().await.is_err() {
-        assert!(
-            started.elapsed() < std::time::Duration::from_secs(30),
-            "api never started"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
-    }
     let mut statuses = Vec::new();
     for _ in 0..4 {
         statuses.push(post_ack(&env, &api, &token(3)).await.as_u16());

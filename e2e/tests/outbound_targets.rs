@@ -4,8 +4,6 @@
 //! production setting, refuses every loopback spelling when the URL is saved; nothing
 //! is sent to any of them (the connect-time check is unit-tested in the alerter).
 
-use std::time::{Duration, Instant};
-
 use e2e::TestEnv;
 use reqwest::StatusCode;
 use serde_json::json;
@@ -19,28 +17,16 @@ async fn internal_webhook_and_slack_targets_are_refused_when_saved() {
     let admin = env.agent(Role::Admin).await;
     let m = env.merchant().await;
     let secrets_key = env.root.join(".state/notification-secrets.key");
-    let _api = env.spawn_service(
-        "api",
-        &[
-            ("API_LISTEN_ADDR", ADDR.as_ref()),
-            ("NOTIFICATION_SECRETS_KEY_FILE", secrets_key.as_os_str()),
-            ("NOTIFY_ALLOW_INTERNAL_TARGETS", "false".as_ref()),
-        ],
-    );
-    let started = Instant::now();
-    while env
-        .http
-        .get(format!("http://{ADDR}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "api never started"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    let _api = env
+        .spawn_listening(
+            "api",
+            ADDR,
+            &[
+                ("NOTIFICATION_SECRETS_KEY_FILE", secrets_key.as_os_str()),
+                ("NOTIFY_ALLOW_INTERNAL_TARGETS", "false".as_ref()),
+            ],
+        )
+        .await;
     let put = |body: serde_json::Value| {
         let (env, admin) = (&env, &admin);
         async move {

@@ -142,32 +142,17 @@ async fn a_flooding_key_is_limited_and_does_not_slow_other_merchants() {
 
 /// An ingest of its own with small per-address limits, behind a "proxy" at 127.0.0.1
 /// (the test itself), so that clients are told apart by X-Forwarded-For.
-fn limited_ingest(env: &TestEnv, addr: &str, per_address: &str) -> e2e::ServiceProcess {
-    env.spawn_service(
+async fn limited_ingest(env: &TestEnv, addr: &str, per_address: &str) -> e2e::ServiceProcess {
+    env.spawn_listening(
         "ingest",
+        addr,
         &[
-            ("INGEST_LISTEN_ADDR", addr.as_ref()),
             ("INGEST_RATE_LIMIT_PER_ADDRESS", per_address.as_ref()),
             ("INGEST_AUTH_FAILURES_PER_ADDRESS", "0.01:5".as_ref()),
             ("INGEST_TRUSTED_PROXIES", "127.0.0.1".as_ref()),
         ],
     )
-}
-
-async fn wait_until_up(http: &reqwest::Client, addr: &str) {
-    let started = Instant::now();
-    while http
-        .get(format!("http://{addr}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "ingest never started"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
+    .await
 }
 
 async fn beat_as(
@@ -202,8 +187,7 @@ async fn behind_a_trusted_proxy_each_client_has_its_own_bucket() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     const ADDR: &str = "127.0.0.1:18452";
-    let _ingest = limited_ingest(&env, ADDR, "0.01:3");
-    wait_until_up(&env.http, ADDR).await;
+    let _ingest = limited_ingest(&env, ADDR, "0.01:3").await;
     for _ in 0..3 {
         assert_eq!(
             beat_as(&env.http, ADDR, &m.key, "127.0.0.2").await.0,
@@ -230,8 +214,7 @@ async fn failed_authentications_are_limited_per_address_before_any_lookup() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     const ADDR: &str = "127.0.0.1:18453";
-    let _ingest = limited_ingest(&env, ADDR, "1000:1000");
-    wait_until_up(&env.http, ADDR).await;
+    let _ingest = limited_ingest(&env, ADDR, "1000:1000").await;
     // The valid key is known (cached) before the flood.
     assert_eq!(
         beat_as(&env.http, ADDR, &m.key, "127.0.0.4").await.0,
@@ -266,15 +249,16 @@ async fn new_installations_per_merchant_are_capped_per_hour() {
     let env = TestEnv::connect().await;
     let (m, other) = (env.merchant().await, env.merchant().await);
     const ADDR: &str = "127.0.0.1:18456";
-    let _ingest = env.spawn_service(
-        "ingest",
-        &[
-            ("INGEST_LISTEN_ADDR", ADDR.as_ref()),
-            ("INGEST_RATE_LIMIT_PER_ADDRESS", "1000:1000".as_ref()),
-            ("INGEST_NEW_INSTALLATIONS_PER_HOUR", "3".as_ref()),
-        ],
-    );
-    wait_until_up(&env.http, ADDR).await;
+    let _ingest = env
+        .spawn_listening(
+            "ingest",
+            ADDR,
+            &[
+                ("INGEST_RATE_LIMIT_PER_ADDRESS", "1000:1000".as_ref()),
+                ("INGEST_NEW_INSTALLATIONS_PER_HOUR", "3".as_ref()),
+            ],
+        )
+        .await;
     let beat = |key: &str, installation: Uuid| {
         let (http, key) = (env.http.clone(), key.to_owned());
         async move {

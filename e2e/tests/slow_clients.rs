@@ -38,35 +38,23 @@ async fn slow_and_idle_clients_are_dropped_and_connections_are_capped() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let secs = TIMEOUT_SECS.to_string();
-    let _ingest = env.spawn_service(
-        "ingest",
-        &[
-            ("INGEST_LISTEN_ADDR", ADDR.as_ref()),
-            ("INGEST_INTERNAL_ADDR", "127.0.0.1:0".as_ref()),
-            ("HTTP_HEADER_READ_TIMEOUT_SECS", secs.as_ref()),
-            ("HTTP_BODY_READ_TIMEOUT_SECS", secs.as_ref()),
-            ("HTTP_MAX_CONNECTIONS", "4".as_ref()),
-        ],
-    );
+    let _ingest = env
+        .spawn_listening(
+            "ingest",
+            ADDR,
+            &[
+                ("HTTP_HEADER_READ_TIMEOUT_SECS", secs.as_ref()),
+                ("HTTP_BODY_READ_TIMEOUT_SECS", secs.as_ref()),
+                ("HTTP_MAX_CONNECTIONS", "4".as_ref()),
+            ],
+        )
+        .await;
     let url = format!("http://{ADDR}/api/v1/plugins/heartbeat");
     let hb = json!({"cms": "custom", "plugin_version": "1.0.0", "site_host": "slow.example"});
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(15))
         .build()
         .expect("client");
-    let started = Instant::now();
-    while http
-        .get(format!("http://{ADDR}/healthz"))
-        .send()
-        .await
-        .is_err()
-    {
-        assert!(
-            started.elapsed() < Duration::from_secs(30),
-            "ingest never started"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
     let limit = Duration::from_secs(TIMEOUT_SECS + 3);
 
     // Headers that never end.

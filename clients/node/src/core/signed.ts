@@ -1,14 +1,20 @@
-// Verification of the signed toggles payload (`policy/src/signed.rs`,
-// `ingest/src/signing.rs`).
+// Verification of the signed payload (`policy/src/signed.rs`, `ingest/src/signing.rs`).
 //
 // Order: algorithm, a key PINNED in the client (never one fetched from the server),
 // the Ed25519 signature over the exact `payload` bytes, then JSON.parse of those bytes
-// (never re-serialised), then the payload's own rules: it names this installation,
-// `expires_at` is in the future, `issued_at` is not older than the last accepted
-// payload's. Equal `issued_at` is accepted: the server writes whole seconds, so two
-// answers of the same second carry the same one.
+// (never re-serialised), then the payload's own rules: it names this installation and
+// (when it says) this merchant, CMS and plugin version; `expires_at` is in the future;
+// `issued_at` is not older than the last accepted payload's. Equal `issued_at` is
+// accepted: the server writes whole seconds, so two answers of one second share it.
+//
+// The payload also carries what the plugin acts on besides toggles (upgrade advice
+// with its package URL, notices, the poll interval): when present, those signed copies
+// are used, never the unsigned ones beside the payload. A payload of a server from
+// before they were signed (no `merchant_id`, `cms`, `plugin_version`, `upgrade`,
+// `notices`) is still accepted on the rules it can be checked against.
 
-import type { SignedToggles } from './wire';
+import { parseNotice, parseUpgrade } from './answer';
+import type { Notice, SignedToggles, UpgradeAdvice } from './wire';
 
 /** Why a signed payload was refused (sent as the error event's `data.reason`). */
 export type Refusal =
@@ -18,6 +24,8 @@ export type Refusal =
   | 'unknown_key'
   | 'bad_signature'
   | 'wrong_installation'
+  | 'wrong_merchant'
+  | 'wrong_plugin'
   | 'expired'
   | 'replayed';
 
@@ -29,6 +37,15 @@ export interface VerifiedToggles {
   toggle_expires_at: Record<string, number | null>;
   issued_at: number;
   expires_at: number;
+  /** The facts the payload is bound to (null: not named, an older server). */
+  merchant_id: string | null;
+  cms: string | null;
+  plugin_version: string | null;
+  /** Signed advice and notices; undefined when the payload does not carry them. */
+  upgrade: UpgradeAdvice | null | undefined;
+  notices: Notice[] | undefined;
+  /** How often to poll `/config`, as signed (null: not said). */
+  poll_interval_secs: number | null;
 }
 
 /** Ed25519 verification, provided by the platform layer (node:crypto on Node). */
@@ -38,16 +55,21 @@ export interface VerifyContext {
   /** key_id → 32-byte Ed25519 public key, pinned in the client's release or options. */
   pinnedKeys: ReadonlyMap<string, Uint8Array>;
   installationId: string;
+  /** The client's merchant (configured, or learned from its first accepted payload). */
+  merchantId: string | null;
+  cms: string;
+  pluginVersion: string;
   now: number;
   /** `issued_at` of the last accepted payload (ms), or null for none. */
   lastIssuedAt: number | null;
   verify: Ed25519Verify;
   /**
-   * False only when re-reading the client's own last verified payload from disk: its
-   * signature and installation are checked again, but it may have expired while the
-   * process was down (the last verified state is kept when ingest is unreachable).
+   * True for a payload just received. False only when re-reading the client's own last
+   * verified payload from storage: signature, installation and merchant are checked
+   * again, but it may have expired while the process was down, and the plugin may have
+   * been upgraded since (the last verified state is kept until the next answer).
    */
-  checkFreshness: boolean;
+  received: boolean;
 }
 
 export type Verification =
@@ -102,6 +124,20 @@ function decodePayload(payload: string): VerifiedToggles | null {
   const expires = parseTime(v['expires_at']);
   if (typeof installation !== 'string' || !isObject(toggles) || !isObject(expiries)) return null;
   if (issued === null || expires === null) return null;
+  const str = (k: string): string | null => (typeof v[k] === 'string' ? (v[k] as string) : null);
+  let notices: Notice[] | undefined;
+  if (Array.isArray(v['notices'])) {
+    const seen = new Set<string>();
+    notices = [];
+    for (const raw of v['notices']) {
+      const n = parseNotice(raw);
+      if (n !== null && !seen.has(n.notice_id)) {
+        seen.add(n.notice_id);
+        notices.push(n);
+      }
+    }
+  }
+  const poll = v['poll_interval_secs'];
   const toggleExpiresAt: Record<string, number | null> = {};
   for (const key of Object.keys(toggles)) {
     const raw = expiries[key];
@@ -119,6 +155,12 @@ function decodePayload(payload: string): VerifiedToggles | null {
     toggle_expires_at: toggleExpiresAt,
     issued_at: issued,
     expires_at: expires,
+    merchant_id: str('merchant_id'),
+    cms: str('cms'),
+    plugin_version: str('plugin_version'),
+    upgrade: 'upgrade' in v ? parseUpgrade(v['upgrade']) : undefined,
+    notices,
+    poll_interval_secs: typeof poll === 'number' && Number.isFinite(poll) && poll > 0 ? poll : null,
   };
 }
 
@@ -144,7 +186,13 @@ export function verifySignedToggles(raw: unknown, ctx: VerifyContext): Verificat
   if (toggles.installation_id.toLowerCase() !== ctx.installationId.toLowerCase()) {
     return { ok: false, reason: 'wrong_installation' };
   }
-  if (ctx.checkFreshness) {
+  if (toggles.merchant_id !== null && ctx.merchantId !== null && toggles.merchant_id.toLowerCase() !== ctx.merchantId.toLowerCase()) {
+    return { ok: false, reason: 'wrong_merchant' };
+  }
+  if (ctx.received) {
+    if ((toggles.cms !== null && toggles.cms !== ctx.cms) || (toggles.plugin_version !== null && toggles.plugin_version !== ctx.pluginVersion)) {
+      return { ok: false, reason: 'wrong_plugin' };
+    }
     if (toggles.expires_at <= ctx.now) return { ok: false, reason: 'expired' };
     if (ctx.lastIssuedAt !== null && toggles.issued_at < ctx.lastIssuedAt) return { ok: false, reason: 'replayed' };
   }
