@@ -50,8 +50,11 @@ impl PluginAnswer {
     /// An ETag of what the plugin would act on and of the signed payload's renewal
     /// period (not of the signature's own timestamps, which change every second).
     pub fn etag(&self) -> String {
-        let content = serde_json::json!({"toggles": self.toggles, "upgrade": self.upgrade,
-            "notices": self.notices, "renewal": self.renewal})
+        // toggle_details, not only the values: a block revoked and set again with a
+        // later expiry is a new toggle (new id and expiry), so it must not be a 304.
+        let content = serde_json::json!({"toggles": self.toggle_details, "upgrade": self.upgrade,
+            "notices": self.notices, "poll_interval_secs": self.poll_interval_secs,
+            "renewal": self.renewal})
         .to_string();
         format!(
             "\"{}\"",

@@ -7,7 +7,7 @@ import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 
-/** /work/main (this file runs from clients/node/dist/harness/). */
+/** The repository root (this file runs from clients/node/dist/harness/). */
 export const REPO_ROOT = resolve(__dirname, '..', '..', '..', '..');
 export const CLIENT_ROOT = resolve(__dirname, '..', '..');
 

@@ -158,7 +158,7 @@ export class ScenarioRun {
     if ('blocked' in cond) return this.c.isBlocked() === cond['blocked'];
     if ('debug_enabled' in cond) return this.c.debugEnabled() === cond['debug_enabled'];
     if ('toggle' in cond) return same(this.c.toggle(String(cond['toggle'])) ?? null, cond['equals']);
-    if ('notices' in cond) return same(this.c.notices().map((n) => n.notice_id), this.resolve(cond['notices']));
+    if ('notice' in cond) return this.c.notices().filter((n) => n.notice_id === this.resolve(cond['notice'])).length === 1;
     return fail(`unknown condition ${JSON.stringify(cond)}`);
   }
 
@@ -228,6 +228,24 @@ export class ScenarioRun {
             return;
           }
           if (Date.now() >= deadline) fail(`${key} never in the other installation's payload`);
+          await sleep(200);
+        }
+      }
+      case 'ops_signed_from_other_merchant': {
+        // Another merchant's key asking about THIS installation id: ingest signs that
+        // merchant's toggles (here its own block) for the same installation id.
+        const other = await this.live.createMerchant(`sdk-node ${this.scenario.id} (other)`);
+        const key = String(s['toggle']);
+        await this.live.setToggle(other.id, key, true, 'conformance: the other merchant', 1);
+        const q = new URLSearchParams({ installation_id: this.c.installationId, cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
+        const deadline = Date.now() + 3000;
+        for (;;) {
+          const signed = await this.live.signedToggles(other.apiKey, q.toString());
+          if (key in (JSON.parse(signed.payload) as { toggles: Record<string, unknown> }).toggles) {
+            this.vars.set(String(s['save_as']), signed);
+            return;
+          }
+          if (Date.now() >= deadline) fail(`${key} never in the other merchant's payload`);
           await sleep(200);
         }
       }
@@ -346,12 +364,17 @@ export class ScenarioRun {
           () => this.holds({ toggle: s['key'], equals: s['equals'] }),
           () => `toggle(${String(s['key'])}) is ${JSON.stringify(this.c.toggle(String(s['key'])))}`,
         );
-      case 'notices':
+      case 'notices': {
+        // Other notices may arrive meanwhile (releases published by others): only
+        // this one's count matters.
+        const id = this.resolve(s['contains']);
+        const times = () => this.c.notices().filter((n) => n.notice_id === id).length;
         return this.within(
           within,
-          () => this.holds({ notices: s['ids'] }),
-          () => `notices() are ${JSON.stringify(this.c.notices().map((n) => n.notice_id))}`,
+          () => times() === Number(s['times']),
+          () => `notice ${String(id)} shown ${times()} time(s): ${JSON.stringify(this.c.notices().map((n) => n.notice_id))}`,
         );
+      }
       case 'requests': {
         const path = s['path'] === undefined ? undefined : String(s['path']);
         const since = this.since(s);

@@ -41,7 +41,7 @@ import {
   type UpgradeAdvice,
 } from './core/wire';
 import { settings, type Settings, type TelemetryOptions } from './options';
-import { ed25519Verify, newId } from './platform/crypto';
+import { ed25519Verify, keyFingerprint, newId } from './platform/crypto';
 import { FileStateStore, type StateStore } from './platform/store';
 import { fetchTransport, TransportError, type HttpResponse, type Transport } from './platform/transport';
 import { SDK_VERSION } from './version';
@@ -75,6 +75,8 @@ export interface CallResult {
 }
 
 const DEFAULT_HEARTBEAT_SECS = 3600;
+/** The poll interval until a signed payload names one (the architecture's "within a minute"). */
+const DEFAULT_POLL_MS = 60_000;
 
 export class TelemetryClient {
   /** This installation's id (given, or created once and kept in the state). */
@@ -115,9 +117,14 @@ export class TelemetryClient {
     const restored = restoreState(loaded, this.s.installationId);
     this.installationId = this.s.installationId ?? restored?.installation_id ?? newId();
     this.state = restored ?? initialState(this.installationId);
+    if (this.state.merchant_key !== keyFingerprint(this.s.apiKey)) {
+      this.state.merchant_id = null; // another key: learn its merchant again
+      this.state.merchant_key = null;
+    }
     if (this.state.signed !== null) {
-      // Our own last verified payload: its signature and installation again, not its
-      // age (it is what we keep while ingest is unreachable).
+      // Our own last verified payload: its signature, installation and merchant again,
+      // not its age nor the plugin version (it is what we keep while ingest is
+      // unreachable, also across an upgrade, until the next answer replaces it).
       const v = verifySignedToggles(this.state.signed, this.verifyContext(false));
       if (v.ok) {
         this.view = v.toggles;
@@ -312,8 +319,9 @@ export class TelemetryClient {
   // ------------------------------------------------------------------------ loop
 
   /**
-   * Starts the background loop: a heartbeat when due, else a config poll, every
-   * `pollIntervalMs` (with ±10 % jitter), then queued events. Timers are unref'd.
+   * Starts the background loop: a heartbeat when due, else a config poll, then queued
+   * events; every signed `poll_interval_secs` (or `pollIntervalMs` when shorter), with
+   * ±10 % jitter. Timers are unref'd: the loop never keeps the process alive.
    */
   start(): void {
     if (this.running || this.finished) return;
@@ -365,7 +373,7 @@ export class TelemetryClient {
       this.warn('telemetry loop error', e);
     }
     if (!this.running) return;
-    const jittered = this.s.pollIntervalMs * (0.9 + 0.2 * this.s.random());
+    const jittered = this.pollIntervalMs() * (0.9 + 0.2 * this.s.random());
     this.schedule(Math.max(jittered, this.state.retry_at - this.s.now()));
   }
 
@@ -387,21 +395,36 @@ export class TelemetryClient {
     return { event_id: newId(), type, occurred_at: new Date(now).toISOString() };
   }
 
-  private verifyContext(checkFreshness: boolean) {
+  private verifyContext(received: boolean) {
     return {
       pinnedKeys: this.s.pinnedKeys,
       installationId: this.installationId,
+      merchantId: this.s.merchantId ?? this.state.merchant_id,
+      cms: this.s.cms,
+      pluginVersion: this.s.pluginVersion,
       now: this.s.now(),
       lastIssuedAt: this.state.issued_at,
       verify: ed25519Verify,
-      checkFreshness,
+      received,
     };
   }
 
   /**
-   * An answer from ingest: act on its signed toggles only once verified; a refused
-   * payload keeps the last verified state (and the answer's unsigned notices and
-   * advice are not trusted either) and is reported once until a payload is accepted.
+   * The loop's period: the signed `poll_interval_secs`, or the option when it is
+   * shorter (a client may poll more often than told, never less often).
+   */
+  private pollIntervalMs(): number {
+    const told = this.view?.poll_interval_secs;
+    const server = told === undefined || told === null ? null : Math.min(24 * 3600_000, Math.max(1000, told * 1000));
+    const own = this.s.pollIntervalMs;
+    if (own !== null && server !== null) return Math.min(own, server);
+    return own ?? server ?? DEFAULT_POLL_MS;
+  }
+
+  /**
+   * An answer from ingest: act on its signed payload only once verified; a refused
+   * payload keeps the last verified state (the answer's unsigned notices and advice
+   * are not trusted either) and is reported once until a payload is accepted.
    */
   private apply(answer: PluginAnswer, etag: string | null): Refusal | null {
     const v = verifySignedToggles(answer.signed_toggles, this.verifyContext(true));
@@ -423,16 +446,22 @@ export class TelemetryClient {
     this.state.issued_at = v.toggles.issued_at;
     this.state.etag = etag;
     this.state.refusal_reported = false;
+    if (this.s.merchantId === null && v.toggles.merchant_id !== null && this.state.merchant_id === null) {
+      this.state.merchant_id = v.toggles.merchant_id;
+      this.state.merchant_key = keyFingerprint(this.s.apiKey);
+    }
     for (const key of changed) {
       const e = this.event('toggle_applied', this.s.now());
       e.toggle_key = key.slice(0, 64);
       e.data = { value: JSON.stringify(v.toggles.toggles[key]) ?? 'removed' };
       this.state.queue = enqueue(this.state.queue, e);
     }
-    const n = withNotices(this.state, answer.notices);
+    // The signed copies when the payload carries them (current servers), else the
+    // answer's own (a server from before they were signed; the payload still verified).
+    const n = withNotices(this.state, v.toggles.notices ?? answer.notices);
     this.state.notices = n.notices;
     this.state.acknowledged = n.acknowledged;
-    this.state.upgrade = answer.upgrade;
+    this.state.upgrade = v.toggles.upgrade !== undefined ? v.toggles.upgrade : answer.upgrade;
     return null;
   }
 

@@ -40,7 +40,11 @@ export interface TelemetryOptions {
   siteHost?: string;
   /** Default `production`. */
   environment?: Environment;
-  /** How often the loop started by `start()` polls `/config` (default 30 s, at least 100 ms). */
+  /**
+   * How often the loop started by `start()` polls `/config`. Default: the signed
+   * `poll_interval_secs` of ingest's answer (60 s until one arrived); a value here only
+   * makes it shorter, never longer (at least 100 ms).
+   */
   pollIntervalMs?: number;
   /** Heartbeat period; default the server's `next_heartbeat_in_secs`. */
   heartbeatIntervalMs?: number;
@@ -71,7 +75,7 @@ export interface Settings {
   cmsVersion: string | null;
   siteHost: string | null;
   environment: Environment;
-  pollIntervalMs: number;
+  pollIntervalMs: number | null;
   heartbeatIntervalMs: number | null;
   requestTimeoutMs: number;
   backoff: { baseMs: number; maxMs: number };
@@ -147,7 +151,7 @@ export function settings(o: TelemetryOptions): Settings {
     cmsVersion: optionalText('cmsVersion', o.cmsVersion, 64),
     siteHost: optionalText('siteHost', o.siteHost, 253),
     environment,
-    pollIntervalMs: positive('pollIntervalMs', o.pollIntervalMs, 30_000, 100, 24 * 3600_000),
+    pollIntervalMs: o.pollIntervalMs === undefined ? null : positive('pollIntervalMs', o.pollIntervalMs, 0, 100, 24 * 3600_000),
     heartbeatIntervalMs:
       o.heartbeatIntervalMs === undefined ? null : positive('heartbeatIntervalMs', o.heartbeatIntervalMs, 0, 100, 7 * 24 * 3600_000),
     requestTimeoutMs: positive('requestTimeoutMs', o.requestTimeoutMs, MAX_REQUEST_TIMEOUT_MS, 1, MAX_REQUEST_TIMEOUT_MS),

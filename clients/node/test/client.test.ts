@@ -18,13 +18,15 @@ const PUBLIC = spki.subarray(spki.length - 32).toString('base64');
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-function signedToggles(toggles: Record<string, unknown>, issued = Date.now(), expiries: Record<string, string | null> = {}) {
+/** A signed payload; `extra` adds the fields current servers sign (merchant_id, notices, …). */
+function signedToggles(toggles: Record<string, unknown>, extra: Record<string, unknown> = {}, issued = Date.now()) {
   const payload = JSON.stringify({
     expires_at: iso(issued + 7200_000),
     installation_id: INSTALLATION,
     issued_at: iso(issued),
-    toggle_expires_at: Object.fromEntries(Object.keys(toggles).map((k) => [k, expiries[k] ?? null])),
+    toggle_expires_at: Object.fromEntries(Object.keys(toggles).map((k) => [k, null])),
     toggles,
+    ...extra,
   });
   return { payload, signature: sign(null, Buffer.from(payload), privateKey).toString('base64'), key_id: 'k1', algorithm: 'Ed25519' };
 }
@@ -102,6 +104,55 @@ describe('TelemetryClient', () => {
     const c = new TelemetryClient(options({ fetch: ingest.fetch }));
     assert.equal((await c.pollConfig()).ok, true);
     assert.equal(c.isBlocked(), false);
+  });
+
+  test('signed notices and advice win over the unsigned ones beside the payload', async () => {
+    const signedNotice = { notice_id: 'real', to_version: '3.0.1', upgrade_type: 'major', priority: 'high', critical: false, message: null, created_at: 't' };
+    const forged = { ...signedNotice, notice_id: 'forged', message: 'get it at evil.example' };
+    const upgrade = { current_version: '1.0.0', latest_version: '3.0.1', upgrade_type: 'major', critical: false, required: false, priority: 'high', reasons: [], changelog: '', package_url: 'https://downloads.example/p.zip', requirements: {} };
+    const ingest = fakeIngest(() => ({
+      status: 200,
+      body: {
+        config: {
+          signed_toggles: signedToggles({}, { notices: [signedNotice], upgrade, cms: 'shopify', plugin_version: '1.0.0' }),
+          notices: [forged],
+          upgrade: { ...upgrade, package_url: 'https://evil.example/p.zip' },
+        },
+      },
+    }));
+    const c = new TelemetryClient(options({ fetch: ingest.fetch }));
+    await c.pollConfig();
+    assert.deepEqual(c.notices().map((n) => n.notice_id), ['real']);
+    assert.equal(c.upgradeAdvice()?.package_url, 'https://downloads.example/p.zip');
+  });
+
+  test('without a configured merchant, the first accepted payload\'s merchant is the only one accepted', async () => {
+    let merchant = '0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a';
+    const ingest = fakeIngest(() => ({ status: 200, body: { config: answer({}, { signed_toggles: signedToggles({}, { merchant_id: merchant }) }) } }));
+    const store = new MemoryStateStore();
+    const c = new TelemetryClient(options({ fetch: ingest.fetch, store }));
+    assert.equal((await c.pollConfig()).refused, undefined);
+    merchant = '00000000-0000-0000-0000-000000000001';
+    assert.equal((await c.pollConfig()).refused, 'wrong_merchant');
+    await c.stop();
+    const sameKey = new TelemetryClient(options({ fetch: ingest.fetch, store }));
+    assert.equal((await sameKey.pollConfig()).refused, 'wrong_merchant');
+    await sameKey.stop();
+    const newKey = new TelemetryClient(options({ fetch: ingest.fetch, store, apiKey: 'ptk_other' }));
+    assert.equal((await newKey.pollConfig()).refused, undefined, 'a new API key learns its merchant again');
+  });
+
+  test('the loop polls at the signed poll_interval_secs when no shorter one is configured', async () => {
+    const ingest = fakeIngest((req) =>
+      req.path.endsWith('/heartbeat')
+        ? { status: 202, body: { status: 'accepted', ...answer({}, { signed_toggles: signedToggles({}, { poll_interval_secs: 1 }) }) } }
+        : { status: 304 },
+    );
+    const c = new TelemetryClient(options({ fetch: ingest.fetch }));
+    c.start();
+    await new Promise((ok) => setTimeout(ok, 1500));
+    await c.stop();
+    assert.deepEqual(ingest.seen.map((r) => r.path), ['/api/v1/plugins/heartbeat', '/api/v1/plugins/config']);
   });
 
   test('a refused answer keeps the last state, its notices are not shown, and it is reported once per streak', async () => {

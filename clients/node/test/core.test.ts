@@ -35,6 +35,7 @@ import {
 import { SDK_VERSION } from '../src/version';
 
 const INSTALLATION = '5f0e8d2c-1b3a-4c5d-8e7f-9a0b1c2d3e4f';
+const MERCHANT = '0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a';
 const T0 = Date.parse('2026-11-29T13:10:00Z');
 
 function keyPair(): { priv: KeyObject; raw: Uint8Array } {
@@ -52,20 +53,40 @@ const rogue = keyPair();
 
 const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** The canonical payload exactly as policy::signed::canonical_payload writes it. */
+/** The canonical payload as policy::signed::canonical_payload writes it (keys sorted). */
 function payload(o: {
   installation?: string;
+  merchant?: string;
+  cms?: string;
+  version?: string;
   toggles?: Record<string, unknown>;
   expiries?: Record<string, string | null>;
   issued?: number;
   expires?: number;
+  legacy?: boolean;
 }): string {
+  if (o.legacy === true) {
+    // A server from before the payload named its facts and carried advice and notices.
+    return JSON.stringify({
+      expires_at: iso(o.expires ?? T0 + 7200_000),
+      installation_id: o.installation ?? INSTALLATION,
+      issued_at: iso(o.issued ?? T0),
+      toggle_expires_at: o.expiries ?? {},
+      toggles: o.toggles ?? {},
+    });
+  }
   return JSON.stringify({
+    cms: o.cms ?? 'shopify',
     expires_at: iso(o.expires ?? T0 + 7200_000),
     installation_id: o.installation ?? INSTALLATION,
     issued_at: iso(o.issued ?? T0),
+    merchant_id: o.merchant ?? MERCHANT,
+    notices: [],
+    plugin_version: o.version ?? '2.4.1',
+    poll_interval_secs: 300,
     toggle_expires_at: o.expiries ?? {},
     toggles: o.toggles ?? {},
+    upgrade: null,
   });
 }
 
@@ -77,10 +98,13 @@ function ctx(over: Partial<VerifyContext> = {}): VerifyContext {
   return {
     pinnedKeys: new Map([['k1', pinned.raw]]),
     installationId: INSTALLATION,
+    merchantId: MERCHANT,
+    cms: 'shopify',
+    pluginVersion: '2.4.1',
     now: T0 + 1000,
     lastIssuedAt: null,
     verify: nodeVerify,
-    checkFreshness: true,
+    received: true,
     ...over,
   };
 }
@@ -91,12 +115,34 @@ describe('signed toggles', () => {
   test('the server\'s own canonical example verifies and decodes', () => {
     // policy/src/signed.rs the_payload_is_canonical
     const p =
-      '{"expires_at":"2026-11-29T14:10:00Z","installation_id":"00000000-0000-0000-0000-000000000000","issued_at":"2026-11-29T13:10:00Z","toggle_expires_at":{"block_plugin":"2026-11-29T13:40:00Z","force_update":null},"toggles":{"block_plugin":{"a":[2,1],"b":1},"force_update":true}}';
-    const v = verifySignedToggles(signed(p), ctx({ installationId: '00000000-0000-0000-0000-000000000000' }));
+      '{"cms":"woocommerce","expires_at":"2026-11-29T14:10:00Z","installation_id":"00000000-0000-0000-0000-000000000000","issued_at":"2026-11-29T13:10:00Z","merchant_id":"00000000-0000-0000-0000-000000000001","notices":[],"plugin_version":"1.2.0","poll_interval_secs":300,"toggle_expires_at":{"block_plugin":"2026-11-29T13:40:00Z","force_update":null},"toggles":{"block_plugin":{"a":[2,1],"b":1},"force_update":true},"upgrade":{"latest_version":"1.3.0","package_url":"https://dl.example/p.zip","required":true}}';
+    const v = verifySignedToggles(
+      signed(p),
+      ctx({ installationId: '00000000-0000-0000-0000-000000000000', merchantId: '00000000-0000-0000-0000-000000000001', cms: 'woocommerce', pluginVersion: '1.2.0' }),
+    );
     assert.ok(v.ok);
     assert.deepEqual(v.toggles.toggles, { block_plugin: { a: [2, 1], b: 1 }, force_update: true });
     assert.equal(v.toggles.toggle_expires_at['block_plugin'], Date.parse('2026-11-29T13:40:00Z'));
     assert.equal(v.toggles.toggle_expires_at['force_update'], null);
+    assert.equal(v.toggles.poll_interval_secs, 300);
+    assert.deepEqual(v.toggles.notices, []);
+    assert.equal(v.toggles.upgrade?.package_url, 'https://dl.example/p.zip');
+    assert.equal(v.toggles.upgrade?.required, true);
+  });
+
+  test('signed notices and advice are decoded; an older server\'s payload carries none', () => {
+    const notice = { created_at: 't', critical: true, message: null, notice_id: 'n1', priority: 'critical', to_version: '3.0.1', upgrade_type: 'major' };
+    const p = JSON.parse(payload({})) as Record<string, unknown>;
+    p['notices'] = [notice, notice];
+    const v = verifySignedToggles(signed(JSON.stringify(p)), ctx());
+    assert.ok(v.ok);
+    assert.deepEqual(v.toggles.notices?.map((n) => n.notice_id), ['n1']);
+    assert.equal(v.toggles.upgrade, null);
+    const legacy = verifySignedToggles(signed(payload({ legacy: true })), ctx());
+    assert.ok(legacy.ok);
+    assert.equal(legacy.toggles.notices, undefined);
+    assert.equal(legacy.toggles.upgrade, undefined);
+    assert.equal(legacy.toggles.merchant_id, null);
   });
 
   const cases: [string, unknown, Partial<VerifyContext>, string | null][] = [
@@ -114,11 +160,18 @@ describe('signed toggles', () => {
     ['no issued_at', signed('{"installation_id":"' + INSTALLATION + '","toggles":{},"toggle_expires_at":{},"expires_at":"2026-11-29T15:10:00Z"}'), {}, 'malformed'],
     ['bad toggle expiry', signed(payload({ toggles: { a: 1 }, expiries: { a: 'soon' } })), {}, 'malformed'],
     ['other installation', signed(payload({ installation: '00000000-0000-0000-0000-000000000001' })), {}, 'wrong_installation'],
+    ['other merchant', signed(payload({ merchant: '00000000-0000-0000-0000-000000000001' })), {}, 'wrong_merchant'],
+    ['other merchant, none known yet', signed(payload({ merchant: '00000000-0000-0000-0000-000000000001' })), { merchantId: null }, null],
+    ['other merchant, read back', signed(payload({ merchant: '00000000-0000-0000-0000-000000000001' })), { received: false }, 'wrong_merchant'],
+    ['other cms', signed(payload({ cms: 'woocommerce' })), {}, 'wrong_plugin'],
+    ['other plugin version', signed(payload({ version: '2.4.0' })), {}, 'wrong_plugin'],
+    ['other plugin version, read back after an upgrade', signed(payload({ version: '2.4.0' })), { received: false }, null],
+    ['an older server\'s payload (no facts named)', signed(payload({ legacy: true, toggles: { a: 1 } })), {}, null],
     ['installation in upper case', signed(payload({ installation: INSTALLATION.toUpperCase() })), {}, null],
     ['expired', signed(good), { now: T0 + 7200_000 }, 'expired'],
     ['older than the last accepted', signed(good), { lastIssuedAt: T0 + 1000 }, 'replayed'],
     ['as old as the last accepted (same second)', signed(good), { lastIssuedAt: T0 }, null],
-    ['expired but read back from our own state', signed(good), { now: T0 + 9e6, lastIssuedAt: T0 + 5000, checkFreshness: false }, null],
+    ['expired but read back from our own state', signed(good), { now: T0 + 9e6, lastIssuedAt: T0 + 5000, received: false }, null],
     ['a throwing verifier', signed(good), { verify: () => { throw new Error('x'); } }, 'bad_signature'],
   ];
   for (const [name, raw, over, want] of cases) {

@@ -120,7 +120,9 @@ async fn handle(
                 state,
                 &facts,
                 failing,
-                envelope.received_at,
+                // Signed as of now, after Kafka's ack, not as of receipt: a config poll
+                // answered meanwhile must not look newer than this answer.
+                chrono::Utc::now(),
                 state
                     .notices
                     .for_installation(installation_id, merchant.merchant_id)

@@ -41,6 +41,12 @@ export interface ClientState {
   errors_by_minute: Record<string, number>;
   requests_by_minute: Record<string, number>;
   last_error_code: string | null;
+  /**
+   * The merchant named by the first accepted payload, when the options name none, and
+   * a fingerprint of the API key it came with (a new key may mean a new merchant).
+   */
+  merchant_id: string | null;
+  merchant_key: string | null;
 }
 
 export function initialState(installationId: string): ClientState {
@@ -62,6 +68,8 @@ export function initialState(installationId: string): ClientState {
     errors_by_minute: {},
     requests_by_minute: {},
     last_error_code: null,
+    merchant_id: null,
+    merchant_key: null,
   };
 }
 
@@ -131,6 +139,8 @@ export function restoreState(raw: unknown, installationId: string | null): Clien
   s.errors_by_minute = counts(r['errors_by_minute']);
   s.requests_by_minute = counts(r['requests_by_minute']);
   s.last_error_code = typeof r['last_error_code'] === 'string' ? r['last_error_code'] : null;
+  s.merchant_id = typeof r['merchant_id'] === 'string' ? r['merchant_id'] : null;
+  s.merchant_key = typeof r['merchant_key'] === 'string' ? r['merchant_key'] : null;
   return s;
 }
 

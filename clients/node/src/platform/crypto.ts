@@ -1,7 +1,7 @@
 // Ed25519 verification with node:crypto (no dependency): the raw 32-byte public key
 // is wrapped in its SPKI DER header, the only form createPublicKey takes.
 
-import { createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
+import { createHash, createPublicKey, randomUUID, verify, type KeyObject } from 'node:crypto';
 
 import type { Ed25519Verify } from '../core/signed';
 
@@ -29,4 +29,9 @@ export const ed25519Verify: Ed25519Verify = (raw, message, signature) => {
 
 export function newId(): string {
   return randomUUID();
+}
+
+/** A short, one-way fingerprint of an API key (to notice the key changed; never the key). */
+export function keyFingerprint(apiKey: string): string {
+  return createHash('sha256').update(apiKey).digest('hex').slice(0, 16);
 }
