@@ -122,6 +122,14 @@ pub fn toggle(
     }
 }
 
+/// The dev stack's database, unless DATABASE_URL says otherwise.
+fn database_url() -> String {
+    env_or(
+        "DATABASE_URL",
+        "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
+    )
+}
+
 fn env_or(name: &str, default: &str) -> String {
     std::env::var(name).unwrap_or_else(|_| default.to_owned())
 }
@@ -131,10 +139,7 @@ impl TestEnv {
         let ingest_url = env_or("INGEST_URL", "http://127.0.0.1:8080");
         let ingest_internal_url = env_or("INGEST_INTERNAL_URL", "http://127.0.0.1:9100");
         let api_url = env_or("API_URL", "http://127.0.0.1:8081");
-        let database_url = env_or(
-            "DATABASE_URL",
-            "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
-        );
+        let database_url = database_url();
         let clickhouse_url = env_or("CLICKHOUSE_URL", "http://127.0.0.1:8123");
         let pool = store::postgres::connect(&database_url, 8)
             .await
@@ -179,11 +184,7 @@ impl TestEnv {
             .execute(&self.pool)
             .await
             .expect("create test schema");
-        let url = env_or(
-            "DATABASE_URL",
-            "postgres://telemetry:telemetry@127.0.0.1:5432/plugin_telemetry",
-        );
-        let options: PgConnectOptions = url.parse().expect("DATABASE_URL");
+        let options: PgConnectOptions = database_url().parse().expect("DATABASE_URL");
         let pool = sqlx::postgres::PgPoolOptions::new()
             .max_connections(4)
             .connect_with(options.options([("search_path", schema.as_str())]))

@@ -40,17 +40,6 @@ pub struct ConnectionLimits {
     pub shutdown_grace_secs: u64,
 }
 
-impl Default for ConnectionLimits {
-    fn default() -> Self {
-        Self {
-            header_read_timeout_secs: 10,
-            body_read_timeout_secs: 10,
-            max_connections: 8192,
-            shutdown_grace_secs: 10,
-        }
-    }
-}
-
 /// The client's address, for `ConnectInfo<Peer>` over plain TCP and TLS alike.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Peer(pub SocketAddr);

@@ -1,5 +1,6 @@
 //! Time rules shared by ingest, the aggregator and the analysts' SQL: which moment a
-//! record counts for, which window holds it, and when it is too late for its window.
+//! record happened, which window holds it, and the moment windows count it at (never
+//! earlier than the allowed lateness before receipt, so no record is too late).
 
 use chrono::{DateTime, Duration, Utc};
 

@@ -117,7 +117,8 @@ pub type Position = (u8, i32, i64);
 #[derive(Debug, Default)]
 pub struct Folded {
     pub parts: Parts,
-    /// Records too late for their window, per window size label.
+    /// Records whose own time was older than the lateness, counted at received − lateness
+    /// instead (aggregator_late_records_total), per window size label.
     pub late: HashMap<&'static str, u64>,
 }
 

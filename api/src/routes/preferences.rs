@@ -238,15 +238,20 @@ fn token_ok(t: &str) -> bool {
     t.len() == 64 && t.chars().all(|c| c.is_ascii_hexdigit())
 }
 
+/// The page for a token that is malformed or names no notice.
+fn link_not_valid() -> Response {
+    page(
+        StatusCode::NOT_FOUND,
+        "Link not valid",
+        "<p>This link is not valid.</p>",
+    )
+}
+
 /// The e-mail's link: a confirmation page (link scanners that follow links must not
 /// acknowledge on the merchant's behalf, so the acknowledgement itself is a POST).
 pub async fn ack_page(Params(q): Params<AckToken>) -> Response {
     if !token_ok(&q.token) {
-        return page(
-            StatusCode::NOT_FOUND,
-            "Link not valid",
-            "<p>This link is not valid.</p>",
-        );
+        return link_not_valid();
     }
     page(
         StatusCode::OK,
@@ -275,11 +280,7 @@ pub async fn ack(
             retry_after_secs: l.retry_after_secs(),
         })?;
     if !token_ok(&f.token) {
-        return Ok(page(
-            StatusCode::NOT_FOUND,
-            "Link not valid",
-            "<p>This link is not valid.</p>",
-        ));
+        return Ok(link_not_valid());
     }
     use store::notifications::TokenAck;
     Ok(
@@ -299,11 +300,7 @@ pub async fn ack(
                 "Link expired",
                 "<p>This link has expired. The notice is still shown in your plugin's settings.</p>",
             ),
-            TokenAck::Unknown => page(
-                StatusCode::NOT_FOUND,
-                "Link not valid",
-                "<p>This link is not valid.</p>",
-            ),
+            TokenAck::Unknown => link_not_valid(),
         },
     )
 }
