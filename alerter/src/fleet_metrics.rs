@@ -1,4 +1,4 @@
-//! The seed's fleet gauges, recomputed from PostgreSQL on a schedule. One series per
+//! The original contract's fleet gauges, recomputed from PostgreSQL on a schedule. One series per
 //! CMS at most, never one per installation.
 
 use std::time::Duration;
@@ -24,7 +24,7 @@ const TOP_VERSIONS: usize = 50;
 impl FleetGauges {
     pub fn new() -> prometheus::Result<Self> {
         let registry = Registry::new();
-        // The seed's `plugin_installations_total` is recorded from this by a Prometheus
+        // The original contract's `plugin_installations_total` is recorded from this by a Prometheus
         // rule: a gauge must not end in _total (promtool check metrics).
         let installations = IntGaugeVec::new(
             Opts::new(
@@ -87,7 +87,7 @@ impl FleetGauges {
         }
         self.by_status.reset();
         for (status, n) in &fleet.by_status {
-            self.by_status.with_label_values(&[status]).set(*n);
+            self.by_status.with_label_values(&[status.as_str()]).set(*n);
         }
         // Bounded: the most-installed versions only (adoption is sorted by count).
         self.by_version.reset();

@@ -197,7 +197,7 @@ pub fn advise(
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use uuid::Uuid;
 
@@ -218,7 +218,7 @@ mod tests {
         }
     }
 
-    fn facts(version: &str, runtime: Option<&str>) -> InstallationFacts {
+    pub(crate) fn facts(version: &str, runtime: Option<&str>) -> InstallationFacts {
         InstallationFacts {
             installation_id: Uuid::nil(),
             merchant_id: Uuid::nil(),
@@ -229,9 +229,20 @@ mod tests {
         }
     }
 
-    /// (installed, runtime, failing) → (advised, type, critical, priority)
-    #[test]
-    fn advice_table() {
+    /// (advised, type, critical, priority); None: up to date.
+    pub(crate) type Want = Option<(&'static str, UpgradeType, bool, Priority)>;
+
+    #[derive(Debug)]
+    pub(crate) struct Case {
+        pub installed: &'static str,
+        pub runtime: Option<&'static str>,
+        pub failing: bool,
+        pub want: Want,
+    }
+
+    /// The advice table: releases of one CMS and the cases against them. The status
+    /// rule's agreement test runs every case too.
+    pub(crate) fn advice_cases() -> (Vec<Release>, Vec<Case>) {
         let mut r130 = release("1.3.0");
         r130.min_supported_version = Some("1.2.0".into());
         let mut r134 = release("1.3.4");
@@ -258,8 +269,7 @@ mod tests {
             magento,
         ];
 
-        type Want = Option<(&'static str, UpgradeType, bool, Priority)>;
-        let cases: Vec<(&str, Option<&str>, bool, Want)> = vec![
+        let cases: Vec<(&'static str, Option<&'static str>, bool, Want)> = vec![
             // PHP 8.0 cannot take 2.0.0 (needs 8.1): 1.3.5 is the latest applicable.
             (
                 "1.3.4",
@@ -322,7 +332,28 @@ mod tests {
                 Some(("1.3.5", UpgradeType::Patch, true, Priority::Critical)),
             ),
         ];
-        for (installed, runtime, failing, want) in cases {
+        let cases = cases
+            .into_iter()
+            .map(|(installed, runtime, failing, want)| Case {
+                installed,
+                runtime,
+                failing,
+                want,
+            })
+            .collect();
+        (releases, cases)
+    }
+
+    #[test]
+    fn advice_table() {
+        let (releases, cases) = advice_cases();
+        for Case {
+            installed,
+            runtime,
+            failing,
+            want,
+        } in cases
+        {
             let got = advise(&facts(installed, runtime), &releases, failing).map(|a| {
                 (
                     a.latest_version.clone(),

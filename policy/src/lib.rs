@@ -4,12 +4,12 @@
 pub mod advice;
 pub mod outbound;
 pub mod signed;
+pub mod status;
 pub mod toggles;
 
-/// Errors per 100 requests above which an installation is failing: its status is
-/// `error`, it counts in `plugin_high_error_installations`, and its upgrade advice is
-/// raised one priority step (exposure).
-pub const FAILING_ERROR_RATE_PERCENT: f64 = 5.0;
+/// The failing threshold has one home, the status rule; ingest, the api and the
+/// fleet summary read it from there.
+pub use status::{is_failing, FAILING_ERROR_RATE_PERCENT};
 
 /// What the rules need to know about one installation, from its heartbeat or the registry.
 #[derive(Debug, Clone, PartialEq)]

@@ -7,18 +7,11 @@ use std::collections::BTreeMap;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine;
 use chrono::{DateTime, Utc};
+use policy::status::Status;
 use serde::{Deserialize, Serialize};
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-pub const STATUSES: [&str; 6] = [
-    "active",
-    "outdated",
-    "stale",
-    "error",
-    "blocked",
-    "uninstalled",
-];
 pub const MAX_PAGE: i64 = 200;
 
 #[derive(Debug, Clone, Serialize, sqlx::FromRow, utoipa::ToSchema)]
@@ -35,7 +28,9 @@ pub struct Installation {
     pub runtime_version: Option<String>,
     pub site_host: Option<String>,
     pub environment: String,
-    pub status: String,
+    #[sqlx(try_from = "String")]
+    #[schema(value_type = String)]
+    pub status: Status,
     pub is_outdated: bool,
     pub is_critical: bool,
     pub is_blocked: bool,
@@ -94,7 +89,7 @@ pub enum Order {
 
 #[derive(Debug, Clone, Default)]
 pub struct Filter {
-    pub status: Option<String>,
+    pub status: Option<Status>,
     pub cms: Option<String>,
     pub plugin_version: Option<String>,
     pub merchant_id: Option<Uuid>,
@@ -128,7 +123,7 @@ pub struct Page {
 fn push_filter(q: &mut QueryBuilder<'_, Postgres>, f: &Filter) {
     q.push(" WHERE true");
     if let Some(s) = &f.status {
-        q.push(" AND status = ").push_bind(s.clone());
+        q.push(" AND status = ").push_bind(s.as_str());
     }
     if let Some(c) = &f.cms {
         q.push(" AND cms = ").push_bind(c.clone());
@@ -240,7 +235,9 @@ pub struct FleetSummary {
     /// Last hourly error rate above `policy::FAILING_ERROR_RATE_PERCENT`.
     pub high_error_rate: i64,
     pub error_rate_avg: f64,
-    pub by_status: BTreeMap<String, i64>,
+    /// Every status but uninstalled, zero included.
+    #[schema(value_type = BTreeMap<String, i64>)]
+    pub by_status: BTreeMap<Status, i64>,
     pub by_cms: Vec<CmsSummary>,
     pub version_adoption: Vec<VersionAdoption>,
     pub as_of: DateTime<Utc>,
@@ -250,7 +247,8 @@ pub struct FleetSummary {
 struct Group {
     cms: String,
     plugin_version: String,
-    status: String,
+    #[sqlx(try_from = "String")]
+    status: Status,
     n: i64,
     outdated: i64,
     high_error: i64,
@@ -264,24 +262,27 @@ pub async fn fleet_summary(pool: &PgPool) -> sqlx::Result<FleetSummary> {
                 count(*) FILTER (WHERE is_outdated) AS outdated,
                 count(*) FILTER (WHERE error_rate > $1) AS high_error,
                 COALESCE(sum(error_rate), 0)::float8 AS error_rate_sum
-         FROM plugin_installations WHERE status <> 'uninstalled'
+         FROM plugin_installations WHERE status <> $2
          GROUP BY cms, plugin_version, status",
     )
     .bind(policy::FAILING_ERROR_RATE_PERCENT)
+    .bind(Status::Uninstalled.as_str())
     .fetch_all(pool)
     .await?;
     Ok(summarise(&groups, as_of))
 }
 
 fn summarise(groups: &[Group], as_of: DateTime<Utc>) -> FleetSummary {
-    let mut by_status: BTreeMap<String, i64> =
-        STATUSES.iter().map(|s| (s.to_string(), 0)).collect();
-    by_status.remove("uninstalled");
+    let mut by_status: BTreeMap<Status, i64> = Status::ALL
+        .into_iter()
+        .filter(|s| *s != Status::Uninstalled)
+        .map(|s| (s, 0))
+        .collect();
     let mut by_cms: BTreeMap<&str, (i64, i64, i64, f64)> = BTreeMap::new();
     let mut versions: BTreeMap<(&str, &str), (i64, i64)> = BTreeMap::new();
     let (mut total, mut outdated, mut high, mut sum) = (0, 0, 0, 0.0);
     for g in groups {
-        *by_status.entry(g.status.clone()).or_default() += g.n;
+        *by_status.entry(g.status).or_default() += g.n;
         let c = by_cms.entry(&g.cms).or_default();
         *c = (
             c.0 + g.n,
@@ -337,11 +338,11 @@ fn summarise(groups: &[Group], as_of: DateTime<Utc>) -> FleetSummary {
 mod tests {
     use super::*;
 
-    fn g(cms: &str, v: &str, status: &str, n: i64, outdated: i64, high: i64, sum: f64) -> Group {
+    fn g(cms: &str, v: &str, status: Status, n: i64, outdated: i64, high: i64, sum: f64) -> Group {
         Group {
             cms: cms.into(),
             plugin_version: v.into(),
-            status: status.into(),
+            status,
             n,
             outdated,
             high_error: high,
@@ -353,9 +354,9 @@ mod tests {
     fn summary_adds_groups_up() {
         let s = summarise(
             &[
-                g("woocommerce", "1.0.0", "outdated", 3, 3, 1, 9.0),
-                g("woocommerce", "1.1.0", "active", 1, 0, 0, 1.0),
-                g("magento", "2.0.0", "error", 4, 0, 4, 30.0),
+                g("woocommerce", "1.0.0", Status::Outdated, 3, 3, 1, 9.0),
+                g("woocommerce", "1.1.0", Status::Active, 1, 0, 0, 1.0),
+                g("magento", "2.0.0", Status::Error, 4, 0, 4, 30.0),
             ],
             Utc::now(),
         );
@@ -364,8 +365,9 @@ mod tests {
         assert_eq!(s.outdated_percentage, 37.5);
         assert_eq!(s.high_error_rate, 5);
         assert_eq!(s.error_rate_avg, 5.0);
-        assert_eq!(s.by_status["active"], 1);
-        assert_eq!(s.by_status["stale"], 0);
+        assert_eq!(s.by_status[&Status::Active], 1);
+        assert_eq!(s.by_status[&Status::Stale], 0);
+        assert!(!s.by_status.contains_key(&Status::Uninstalled));
         assert_eq!(s.by_cms[1].cms, "woocommerce");
         assert_eq!(s.by_cms[1].error_rate_avg, 2.5);
         assert_eq!(s.version_adoption[0].plugin_version, "2.0.0");

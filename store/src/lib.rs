@@ -9,6 +9,7 @@ pub mod audit;
 pub mod clickhouse;
 pub mod health;
 pub mod installations;
+pub mod listen;
 pub mod merchants;
 pub mod migrate;
 pub mod notifications;

@@ -40,6 +40,7 @@ pub const POSTGRES: &[Migration] = &[
     migration!("postgres", 7, "0007_notice_cancellation_and_lease_fencing"),
     migration!("postgres", 8, "0008_installations_namespaced_by_merchant"),
     migration!("postgres", 9, "0009_ack_link_expiry"),
+    migration!("postgres", 10, "0010_status_rule_in_policy"),
 ];
 pub const CLICKHOUSE: &[Migration] = &[
     migration!("clickhouse", 1, "0001_heartbeats"),
@@ -180,7 +181,8 @@ pub async fn clickhouse(url: &str, user: &str, password: &str) -> anyhow::Result
 }
 
 /// Splits a file into statements at `;` line ends, dropping comment-only lines
-/// (the HTTP interface takes one statement per request).
+/// (the HTTP interface takes one statement per request). The one home of this rule:
+/// `ptctl migrations statements` prints its result for the Python checks.
 pub fn statements(sql: &str) -> Vec<String> {
     let body: String = sql
         .lines()
