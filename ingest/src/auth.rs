@@ -126,8 +126,61 @@ pub struct Merchant {
     pub tier: std::sync::Arc<str>,
 }
 
+pub type Lookup<'a> =
+    std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<KeyStatus>> + Send + 'a>>;
+
+/// Where keys are looked up: PostgreSQL in production, `MemoryKeys` in the
+/// in-process tests.
+pub trait KeyDirectory: Send + Sync + 'static {
+    fn lookup<'a>(&'a self, secret: &'a str) -> Lookup<'a>;
+}
+
+impl KeyDirectory for PgPool {
+    fn lookup<'a>(&'a self, secret: &'a str) -> Lookup<'a> {
+        Box::pin(api_keys::lookup(self, secret))
+    }
+}
+
+/// Keys held in memory (the in-process tests' twin of the `api_keys` table). A key not
+/// added is unknown; `unavailable` makes every lookup fail as if PostgreSQL were down.
+#[derive(Default)]
+pub struct MemoryKeys {
+    keys: RwLock<HashMap<String, KeyStatus>>,
+    unavailable: std::sync::atomic::AtomicBool,
+}
+
+impl MemoryKeys {
+    pub fn insert(&self, secret: &str, status: KeyStatus) {
+        self.keys
+            .write()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(secret.to_owned(), status);
+    }
+
+    pub fn set_unavailable(&self, unavailable: bool) {
+        self.unavailable.store(unavailable, Ordering::Relaxed);
+    }
+}
+
+impl KeyDirectory for MemoryKeys {
+    fn lookup<'a>(&'a self, secret: &'a str) -> Lookup<'a> {
+        let found = if self.unavailable.load(Ordering::Relaxed) {
+            Err(sqlx::Error::PoolTimedOut)
+        } else {
+            Ok(self
+                .keys
+                .read()
+                .unwrap_or_else(|p| p.into_inner())
+                .get(secret)
+                .cloned()
+                .unwrap_or(KeyStatus::Unknown))
+        };
+        Box::pin(std::future::ready(found))
+    }
+}
+
 pub struct Authenticator {
-    pool: PgPool,
+    keys: std::sync::Arc<dyn KeyDirectory>,
     ttl: Duration,
     retry_after_secs: u64,
     cache: RwLock<KeyCache>,
@@ -146,24 +199,45 @@ impl Authenticator {
         retry_after_secs: u64,
         failure_limit: Limit,
     ) -> std::sync::Arc<Self> {
-        let auth = std::sync::Arc::new(Self {
-            pool: pool.clone(),
+        let auth = std::sync::Arc::new(Self::new(
+            std::sync::Arc::new(pool.clone()),
+            ttl,
+            retry_after_secs,
+            failure_limit,
+        ));
+        let listening = auth.clone();
+        tokio::spawn(store::listen::follow(
+            pool,
+            &[CHANNEL],
+            ttl,
+            move |payload| {
+                if let Some(digest) =
+                    payload.and_then(|p| <[u8; 32]>::try_from(hex::decode(p).ok()?).ok())
+                {
+                    listening.forget(&digest);
+                }
+                std::future::ready(())
+            },
+        ));
+        auth
+    }
+
+    /// An authenticator over any key directory, without revocation announcements
+    /// (the TTL alone bounds how long a revoked key is still served from the cache).
+    pub fn new(
+        keys: std::sync::Arc<dyn KeyDirectory>,
+        ttl: Duration,
+        retry_after_secs: u64,
+        failure_limit: Limit,
+    ) -> Self {
+        Self {
+            keys,
             ttl,
             retry_after_secs,
             cache: RwLock::new(KeyCache::new(MAX_VALID, MAX_INVALID)),
             failures: TokenBuckets::default(),
             failure_limit,
-        });
-        let listening = auth.clone();
-        tokio::spawn(crate::listen::follow(pool, CHANNEL, ttl, move |payload| {
-            if let Some(digest) =
-                payload.and_then(|p| <[u8; 32]>::try_from(hex::decode(p).ok()?).ok())
-            {
-                listening.forget(&digest);
-            }
-            std::future::ready(())
-        }));
-        auth
+        }
     }
 
     fn forget(&self, digest: &[u8; 32]) {
@@ -255,7 +329,7 @@ impl Authenticator {
                     limit: l.limit.burst as u64,
                 })?;
         }
-        let found = api_keys::lookup(&self.pool, secret).await;
+        let found = self.keys.lookup(secret).await;
         if let (Some(ip), Ok(KeyStatus::Unknown | KeyStatus::Revoked)) = (client, &found) {
             let _ = self.failures.take(ip, self.failure_limit, now);
         }

@@ -45,12 +45,10 @@ pub enum IngestError {
 
 impl IngestError {
     /// A sink failure as the plugin sees it: always retryable.
-    pub fn from_sink(e: crate::sink::kafka::SinkError, retry_after_secs: u64) -> Self {
+    pub fn from_sink(e: crate::sink::SinkError, retry_after_secs: u64) -> Self {
         match e {
-            crate::sink::kafka::SinkError::QueueFull => {
-                IngestError::Overloaded { retry_after_secs }
-            }
-            crate::sink::kafka::SinkError::NotAcknowledged(_) => {
+            crate::sink::SinkError::QueueFull => IngestError::Overloaded { retry_after_secs },
+            crate::sink::SinkError::NotAcknowledged(_) => {
                 IngestError::KafkaUnavailable { retry_after_secs }
             }
         }

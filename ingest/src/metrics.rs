@@ -10,7 +10,7 @@ pub struct Metrics {
     pub registry: Registry,
     pub requests: IntCounterVec,
     pub request_duration: HistogramVec,
-    /// The seed's name: time from a heartbeat's arrival to its answer (Kafka ack included).
+    /// The original contract's name: time from a heartbeat's arrival to its answer (Kafka ack included).
     pub heartbeat_latency: Histogram,
     pub heartbeats_accepted: IntCounter,
     pub events_accepted: IntCounter,

@@ -32,15 +32,11 @@ pub struct NoticeCache {
 
 impl NoticeCache {
     pub async fn start(pool: PgPool) -> Arc<Self> {
-        let cache = Arc::new(Self {
-            pool: pool.clone(),
-            pending: RwLock::default(),
-            watermark: Mutex::new(DateTime::<Utc>::MIN_UTC),
-        });
+        let cache = Self::idle(pool.clone());
         cache.full_reload().await;
         let follower = cache.clone();
         tokio::spawn(async move {
-            crate::listen::follow(pool, CHANNEL, FULL_RELOAD, |payload| {
+            store::listen::follow(pool, &[CHANNEL], FULL_RELOAD, |payload| {
                 let c = follower.clone();
                 async move {
                     match payload {
@@ -52,6 +48,16 @@ impl NoticeCache {
             .await
         });
         cache
+    }
+
+    /// A cache that knows of no notice and follows nothing: `pool` is read only for an
+    /// installation added to the set, which nothing does (the in-process tests).
+    pub fn idle(pool: PgPool) -> Arc<Self> {
+        Arc::new(Self {
+            pool,
+            pending: RwLock::default(),
+            watermark: Mutex::new(DateTime::<Utc>::MIN_UTC),
+        })
     }
 
     /// The installation's unacknowledged notices, for its own merchant only (none when

@@ -37,6 +37,19 @@ impl PluginConfigCache {
         cache
     }
 
+    /// A configuration that never changes: no PostgreSQL (the in-process tests set
+    /// the toggles and releases they need).
+    pub fn fixed(config: PluginConfig) -> Arc<Self> {
+        Arc::new(Self {
+            current: RwLock::new(Arc::new(config)),
+        })
+    }
+
+    /// Replaces the configuration (what a reload does; tests call it directly).
+    pub fn set(&self, config: PluginConfig) {
+        *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+    }
+
     pub fn snapshot(&self) -> Arc<PluginConfig> {
         self.current
             .read()
@@ -58,7 +71,7 @@ impl PluginConfigCache {
                     releases = config.releases.len(),
                     "plugin config loaded"
                 );
-                *self.current.write().unwrap_or_else(|p| p.into_inner()) = Arc::new(config);
+                self.set(config);
             }
             Err(e) => {
                 tracing::warn!(error = %e, "plugin config not reloaded; serving the previous one")
@@ -70,7 +83,7 @@ impl PluginConfigCache {
 async fn keep_fresh(pool: PgPool, cache: Arc<PluginConfigCache>) {
     // Every notification and every quiet period reloads (a lost notification must not
     // leave a stale toggle for long).
-    crate::listen::follow(pool.clone(), CHANNEL, SAFETY_RELOAD, |_| {
+    store::listen::follow(pool.clone(), &[CHANNEL], SAFETY_RELOAD, |_| {
         cache.reload(&pool)
     })
     .await

@@ -14,30 +14,7 @@ use crate::plugin_config::PluginConfigCache;
 use crate::routes;
 use crate::signing::ToggleSigner;
 use crate::sink::kafka::KafkaSink;
-
-/// Kafka topics by what they carry.
-pub struct Topics {
-    pub heartbeats: String,
-    pub events: String,
-}
-
-/// What every handler shares.
-pub struct AppState {
-    pub auth: Arc<Authenticator>,
-    pub rate_limiter: crate::rate_limit::RateLimiter,
-    pub trusted_proxies: runtime::client_address::TrustedProxies,
-    pub installation_quota: crate::installation_quota::InstallationQuota,
-    pub plugin_config: Arc<PluginConfigCache>,
-    pub notices: Arc<NoticeCache>,
-    pub signer: ToggleSigner,
-    pub signed_toggles_ttl_secs: i64,
-    pub sink: KafkaSink,
-    pub topics: Topics,
-    pub metrics: Metrics,
-    pub heartbeat_interval_secs: u64,
-    pub config_poll_interval_secs: u64,
-    pub retry_after_secs: u64,
-}
+use crate::state::AppState;
 
 pub struct Application {
     listener: TcpListener,
@@ -48,6 +25,7 @@ pub struct Application {
 }
 
 impl Application {
+    /// Builds from settings: PostgreSQL, Kafka and the signing keys they name.
     pub async fn build(settings: Settings) -> anyhow::Result<Self> {
         let metrics = Metrics::new()?;
         let pool = store::postgres::connect(
@@ -57,7 +35,10 @@ impl Application {
         .await?;
         let sink = KafkaSink::new(
             &settings.kafka.kafka_brokers,
-            &settings.kafka.heartbeat_topic,
+            schemas::topic::Topics {
+                heartbeats: settings.kafka.heartbeat_topic.clone(),
+                events: settings.kafka.event_topic.clone(),
+            },
             settings.produce_timeout(),
             settings.producer_queue_max,
             settings.kafka_linger_ms,
@@ -94,16 +75,18 @@ impl Application {
                 crate::rate_limit::parse_tiers(&settings.rate_limit_tiers)
                     .map_err(|e| anyhow::anyhow!("INGEST_RATE_LIMIT_TIERS: {e}"))?,
             ),
-            sink,
-            topics: Topics {
-                heartbeats: settings.kafka.heartbeat_topic.clone(),
-                events: settings.kafka.event_topic.clone(),
-            },
+            sink: Arc::new(sink),
             metrics,
             heartbeat_interval_secs: settings.heartbeat_interval_secs,
             config_poll_interval_secs: settings.config_poll_interval_secs,
             retry_after_secs: settings.retry_after_secs,
         });
+        Self::bind(&settings, state).await
+    }
+
+    /// Binds the listeners of `settings` for a state built elsewhere (tests build one
+    /// with in-memory parts).
+    pub async fn bind(settings: &Settings, state: Arc<AppState>) -> anyhow::Result<Self> {
         settings.tls.check_plain_http(settings.listen_addr)?;
         let listener = TcpListener::bind(settings.listen_addr).await?;
         let internal = TcpListener::bind(settings.internal_addr)

@@ -8,6 +8,7 @@ pub mod error;
 pub mod event;
 pub mod heartbeat;
 pub mod installation;
+pub mod topic;
 pub mod version;
 pub mod window;
 

@@ -19,8 +19,8 @@ use uuid::Uuid;
 use crate::answer::answer;
 use crate::auth::Merchant;
 use crate::error::IngestError;
-use crate::routes::merchant;
-use crate::startup::AppState;
+use crate::routes::request::merchant;
+use crate::state::AppState;
 
 fn param<'a>(
     q: &'a HashMap<String, String>,

@@ -18,8 +18,9 @@ use uuid::Uuid;
 
 use crate::auth::Merchant;
 use crate::error::IngestError;
-use crate::routes::{merchant, read_limited, require_json};
-use crate::startup::AppState;
+use crate::routes::request::{merchant, read_limited, require_json};
+use crate::sink::TopicKind;
+use crate::state::AppState;
 
 #[derive(Debug, Serialize)]
 pub struct EventsAccepted {
@@ -62,7 +63,7 @@ pub async fn accept(
     }
     state
         .sink
-        .send_all(&state.topics.events, &records)
+        .send_all(TopicKind::Events, &records)
         .await
         .map_err(|e| IngestError::from_sink(e, state.retry_after_secs))?;
     state.metrics.events_accepted.inc_by(records.len() as u64);

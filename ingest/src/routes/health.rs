@@ -1,4 +1,4 @@
-//! Liveness, readiness (Kafka reachable) and metrics.
+//! Liveness and readiness (Kafka reachable). /metrics is `runtime::metrics::router`.
 
 use std::sync::Arc;
 
@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 
-use crate::startup::AppState;
+use crate::state::AppState;
 
 pub async fn live() -> &'static str {
     "ok"
@@ -25,8 +25,4 @@ pub async fn ready(State(state): State<Arc<AppState>>) -> Response {
         )
             .into_response()
     }
-}
-
-pub async fn metrics(State(state): State<Arc<AppState>>) -> Response {
-    runtime::metrics::render(&state.metrics.registry)
 }

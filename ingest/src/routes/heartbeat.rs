@@ -20,8 +20,9 @@ use uuid::Uuid;
 use crate::answer::{answer, PluginAnswer};
 use crate::auth::Merchant;
 use crate::error::IngestError;
-use crate::routes::{merchant, read_limited, require_json};
-use crate::startup::AppState;
+use crate::routes::request::{merchant, read_limited, require_json};
+use crate::sink::TopicKind;
+use crate::state::AppState;
 
 /// The 202 answer: the installation's toggles and upgrade advice (see `answer.rs`),
 /// pending in-app notices and when to beat next.
@@ -86,7 +87,7 @@ async fn handle(
         runtime_version: heartbeat.runtime_version.clone(),
         cms_version: heartbeat.cms_version.clone(),
     };
-    let failing = heartbeat.error_rate_percent() > policy::FAILING_ERROR_RATE_PERCENT;
+    let failing = policy::is_failing(heartbeat.error_rate_percent());
     // A plugin's heartbeat_id is the event id, so a retry after a 503 (which can come
     // after Kafka stored the first copy) is recognised downstream and counted once.
     let envelope = match request.heartbeat_id {
@@ -101,10 +102,9 @@ async fn handle(
     let retry_after_secs = state.retry_after_secs;
     state
         .sink
-        .send(
-            &state.topics.heartbeats,
-            &installation_id.to_string(),
-            &payload,
+        .send_all(
+            TopicKind::Heartbeats,
+            &[(installation_id.to_string(), payload)],
         )
         .await
         .map_err(|e| IngestError::from_sink(e, retry_after_secs))?;

@@ -12,20 +12,14 @@ use rdkafka::error::{KafkaError, RDKafkaErrorCode};
 use rdkafka::producer::{DeliveryFuture, FutureProducer, FutureRecord, Producer};
 use rdkafka::util::Timeout;
 
-use crate::metrics::Metrics;
+use schemas::topic::Topics;
 
-#[derive(Debug, thiserror::Error)]
-pub enum SinkError {
-    /// The bounded producer queue is full: shed load now rather than buffer.
-    #[error("producer queue full")]
-    QueueFull,
-    /// Not acknowledged within the deadline, or refused by the broker.
-    #[error("kafka did not acknowledge: {0}")]
-    NotAcknowledged(String),
-}
+use super::{Record, Sink, SinkError, SinkFuture, TopicKind};
+use crate::metrics::Metrics;
 
 pub struct KafkaSink {
     producer: FutureProducer,
+    topics: Topics,
     /// The topic /readyz checks.
     ready_topic: String,
     /// The last readiness probe: when, and its answer.
@@ -37,7 +31,7 @@ pub struct KafkaSink {
 impl KafkaSink {
     pub fn new(
         brokers: &str,
-        ready_topic: &str,
+        topics: Topics,
         deadline: Duration,
         queue_max: u32,
         linger_ms: u64,
@@ -58,26 +52,19 @@ impl KafkaSink {
             .create()?;
         Ok(Self {
             producer,
-            ready_topic: ready_topic.to_owned(),
+            ready_topic: topics.heartbeats.clone(),
+            topics,
             readiness: tokio::sync::Mutex::new(None),
             deadline,
             metrics,
         })
     }
 
-    pub async fn send(&self, topic: &str, key: &str, payload: &[u8]) -> Result<(), SinkError> {
-        let delivery = self.enqueue(topic, key, payload)?;
-        self.acknowledged(delivery).await
-    }
-
     /// Sends records together (one plugin request's batch): all are enqueued before
     /// any is awaited, so they share producer batches. Ok only if every one was
     /// acknowledged.
-    pub async fn send_all(
-        &self,
-        topic: &str,
-        records: &[(String, Vec<u8>)],
-    ) -> Result<(), SinkError> {
+    async fn send_records(&self, kind: TopicKind, records: &[Record]) -> Result<(), SinkError> {
+        let topic = self.topics.name(kind);
         let mut deliveries = Vec::with_capacity(records.len());
         for (key, payload) in records {
             deliveries.push(self.enqueue(topic, key, payload)?);
@@ -135,7 +122,7 @@ impl KafkaSink {
     /// Whether the brokers answer a metadata request for our topic (for /readyz). One
     /// probe at a time, its answer reused for a second: a burst of readiness checks
     /// costs one metadata round trip, not one blocking thread each.
-    pub async fn ready(&self) -> bool {
+    async fn readiness(&self) -> bool {
         let mut last = self.readiness.lock().await;
         if let Some((at, ready)) = *last {
             if at.elapsed() < Duration::from_secs(1) {
@@ -164,9 +151,22 @@ impl KafkaSink {
         .await
         .unwrap_or(false)
     }
+}
 
-    /// Gives records still in flight at shutdown a chance to be acknowledged.
-    pub fn flush(&self, timeout: Duration) {
+impl Sink for KafkaSink {
+    fn send_all<'a>(
+        &'a self,
+        kind: TopicKind,
+        records: &'a [Record],
+    ) -> SinkFuture<'a, Result<(), SinkError>> {
+        Box::pin(self.send_records(kind, records))
+    }
+
+    fn ready(&self) -> SinkFuture<'_, bool> {
+        Box::pin(self.readiness())
+    }
+
+    fn flush(&self, timeout: Duration) {
         if let Err(e) = self.producer.flush(Timeout::After(timeout)) {
             tracing::warn!(error = %e, "producer flush incomplete at shutdown");
         }
