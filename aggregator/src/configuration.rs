@@ -81,8 +81,24 @@ pub enum Command {
 }
 
 impl Settings {
-    pub fn window_settings(&self) -> crate::sink::windows::WindowSettings {
-        crate::sink::windows::WindowSettings {
+    pub fn topics(&self) -> crate::record::Topics {
+        crate::record::Topics {
+            heartbeats: self.kafka.heartbeat_topic.clone(),
+            events: self.kafka.event_topic.clone(),
+        }
+    }
+
+    pub fn clickhouse_client(&self) -> clickhouse::Client {
+        let ch = &self.clickhouse;
+        store::clickhouse::client(
+            &ch.clickhouse_url,
+            &ch.clickhouse_user,
+            &ch.clickhouse_password,
+        )
+    }
+
+    pub fn window_settings(&self) -> crate::window::WindowSettings {
+        crate::window::WindowSettings {
             lateness: chrono::Duration::seconds(self.allowed_lateness_secs),
             expected_heartbeats_per_day: self.expected_heartbeats_per_day,
         }
@@ -123,7 +139,7 @@ mod tests {
     fn partitioned_tables() -> Vec<String> {
         let mut tables = Vec::new();
         for m in store::migrate::CLICKHOUSE {
-            for statement in m.sql.split(';') {
+            for statement in store::migrate::statements(m.sql) {
                 let Some(rest) = statement.split("CREATE TABLE IF NOT EXISTS ").nth(1) else {
                     continue;
                 };

@@ -1,117 +1,61 @@
-//! The consumer loop: poll a bounded batch, write it to every sink (retrying with
-//! backoff, never dropping), then commit its offsets. A sink that is down stops the
+//! The consumer loop: poll a bounded batch, decode it, write it to every sink (retrying
+//! with backoff, never dropping), then commit its offsets. A sink that is down stops the
 //! commits, not the process; the backlog waits in Kafka.
 
 use std::collections::BTreeMap;
 use std::future::Future;
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use rdkafka::config::ClientConfig;
 use rdkafka::consumer::{CommitMode, Consumer, StreamConsumer};
 use rdkafka::message::Message;
 use rdkafka::{Offset, TopicPartitionList};
+use schemas::window::Window;
 use tokio::sync::watch;
 
-use crate::configuration::Settings;
 use crate::deadletter::DeadLetters;
 use crate::metrics::Metrics;
-use crate::record::{self, Record};
+use crate::record::{self, Record, Topics};
 use crate::sink;
-use crate::sink::windows::Accumulator;
+use crate::window::Accumulator;
 
-struct Pipeline {
-    heartbeat_topic: String,
-    event_topic: String,
-    windows: Accumulator,
-    pool: sqlx::PgPool,
-    clickhouse: clickhouse::Client,
-    dead_letters: DeadLetters,
-    metrics: Metrics,
-    max_backoff: Duration,
-    stop: watch::Receiver<bool>,
+/// When a batch is written: full, or its first record has waited long enough.
+#[derive(Debug, Clone, Copy)]
+pub struct BatchLimits {
+    pub max_records: usize,
+    pub max_wait: Duration,
 }
 
-pub async fn run(settings: Settings) -> anyhow::Result<()> {
-    let metrics = Metrics::new()?;
-    let (stop_tx, stop) = watch::channel(false);
-    tokio::spawn(async move {
-        runtime::shutdown::signal().await;
-        let _ = stop_tx.send(true);
-    });
-    let http_metrics = metrics.clone();
-    let listen = settings.listen_addr;
-    tokio::spawn(async move {
-        if let Err(e) = crate::http::serve(listen, http_metrics).await {
-            tracing::error!(error = %e, "metrics endpoint failed");
-        }
-    });
+/// What a batch is decoded by, folded into and written to.
+pub struct Pipeline {
+    pub topics: Topics,
+    pub windows: Accumulator,
+    pub pool: sqlx::PgPool,
+    pub clickhouse: clickhouse::Client,
+    pub dead_letters: DeadLetters,
+    pub metrics: Metrics,
+    pub max_backoff: Duration,
+    /// Turns true on shutdown: the loop ends between batches, a retry gives up.
+    pub stop: watch::Receiver<bool>,
+}
 
-    let pool = sqlx::postgres::PgPoolOptions::new()
-        .max_connections(settings.postgres.database_max_connections)
-        .acquire_timeout(Duration::from_secs(5))
-        .connect_lazy(&settings.postgres.database_url)?;
-    let ch = &settings.clickhouse;
-    let consumer: Arc<StreamConsumer> = Arc::new(
-        ClientConfig::new()
-            .set("bootstrap.servers", &settings.kafka.kafka_brokers)
-            .set("group.id", &settings.group_id)
-            .set("client.id", "aggregator")
-            .set("enable.auto.commit", "false")
-            .set("auto.offset.reset", "earliest")
-            // Range splits each topic's partitions between instances, so heartbeats (the
-            // bulk) spread across them; cooperative-sticky was seen giving one instance
-            // every heartbeat partition and the other every event partition.
-            .set("partition.assignment.strategy", "range")
-            .set("session.timeout.ms", "10000")
-            .create()?,
-    );
-    consumer.subscribe(&[&settings.kafka.heartbeat_topic, &settings.kafka.event_topic])?;
-
-    let mut pipeline = Pipeline {
-        heartbeat_topic: settings.kafka.heartbeat_topic.clone(),
-        event_topic: settings.kafka.event_topic.clone(),
-        windows: Accumulator::new(settings.window_settings()),
-        pool,
-        clickhouse: store::clickhouse::client(
-            &ch.clickhouse_url,
-            &ch.clickhouse_user,
-            &ch.clickhouse_password,
-        ),
-        dead_letters: DeadLetters::new(
-            &settings.kafka.kafka_brokers,
-            &settings.kafka.deadletter_topic,
-        )?,
-        metrics,
-        max_backoff: settings.max_backoff(),
-        stop,
-    };
-    tokio::spawn(report_lag(consumer.clone(), pipeline.metrics.clone()));
-    tokio::spawn(retention_forever(
-        pipeline.clickhouse.clone(),
-        settings.retention(),
-        Duration::from_secs(settings.retention_interval_secs),
-        pipeline.metrics.clone(),
-    ));
-    tracing::info!(group = %settings.group_id, "aggregator consuming");
-
+/// Consumes until stopped. A batch interrupted by the stop is not committed, so it is
+/// replayed on restart.
+pub async fn run(consumer: &StreamConsumer, mut pipeline: Pipeline, limits: BatchLimits) {
     loop {
         let mut stop = pipeline.stop.clone();
         let records = tokio::select! {
             _ = stop.wait_for(|s| *s) => break,
-            r = collect_batch(&consumer, settings.batch_max_records, settings.batch_max_wait()) => r,
+            r = collect_batch(consumer, limits.max_records, limits.max_wait) => r,
         };
         let records = without_replayed_copies(records);
         if records.is_empty() {
             continue;
         }
         if !pipeline.write(&records).await {
-            break; // stopping mid-batch: not committed, so it is replayed on restart
+            break;
         }
-        pipeline.commit(&consumer, &records);
+        pipeline.commit(consumer, &records);
     }
-    tracing::info!("aggregator stopped");
-    Ok(())
 }
 
 /// Waits for one record, then gathers more until the batch is full or the first
@@ -176,66 +120,11 @@ fn next_offsets(records: &[Record]) -> BTreeMap<(String, i32), i64> {
     next
 }
 
-/// Publishes each assigned partition's lag every 10 s (blocking metadata calls, so on
-/// the blocking pool).
-async fn report_lag(consumer: Arc<StreamConsumer>, metrics: Metrics) {
-    let mut tick = tokio::time::interval(Duration::from_secs(10));
-    loop {
-        tick.tick().await;
-        let c = consumer.clone();
-        let lags = tokio::task::spawn_blocking(move || {
-            let mut out = Vec::new();
-            let Ok(positions) = c.position() else {
-                return out;
-            };
-            for e in positions.elements() {
-                let Ok((_, high)) =
-                    c.fetch_watermarks(e.topic(), e.partition(), Duration::from_secs(2))
-                else {
-                    continue;
-                };
-                let lag = match e.offset() {
-                    Offset::Offset(pos) => (high - pos).max(0),
-                    _ => high,
-                };
-                out.push((e.topic().to_owned(), e.partition(), lag));
-            }
-            out
-        })
-        .await
-        .unwrap_or_default();
-        metrics.consumer_lag.reset();
-        for (topic, partition, lag) in lags {
-            metrics
-                .consumer_lag
-                .with_label_values(&[&topic, &partition.to_string()])
-                .set(lag);
-        }
-    }
-}
-
-/// Drops expired partitions on a schedule. Idempotent, so several instances may run it.
-async fn retention_forever(
-    client: clickhouse::Client,
-    tables: Vec<crate::retention::TableRetention>,
-    every: Duration,
-    metrics: Metrics,
-) {
-    let mut tick = tokio::time::interval(every);
-    loop {
-        tick.tick().await;
-        match crate::retention::apply(&client, &tables, chrono::Utc::now().date_naive()).await {
-            Ok(n) => metrics.retention_dropped.inc_by(n as u64),
-            Err(e) => tracing::warn!(error = %e, "retention pass failed"),
-        }
-    }
-}
-
 impl Pipeline {
     /// Writes a batch to every sink; false if asked to stop before all acknowledged.
     async fn write(&mut self, records: &[Record]) -> bool {
         let started = Instant::now();
-        let batch = record::decode(records, &self.heartbeat_topic, &self.event_topic);
+        let batch = record::decode(records, &self.topics);
         if !batch.poison.is_empty() {
             for (r, e) in &batch.poison {
                 tracing::warn!(topic = %r.topic, partition = r.partition, offset = r.offset, reason = e.reason(), "dead-lettering record");
@@ -252,7 +141,7 @@ impl Pipeline {
         let ch = self.clickhouse.clone();
         let Some(repeated_heartbeats) = self
             .retry("clickhouse", || {
-                sink::clickhouse::repeated_heartbeats(&ch, &batch.heartbeats)
+                sink::clickhouse::raw::repeated_heartbeats(&ch, &batch.heartbeats)
             })
             .await
         else {
@@ -266,38 +155,40 @@ impl Pipeline {
         let (heartbeats, events) = (&heartbeats, &batch.events);
         let Some(repeated) = self
             .retry("clickhouse", || {
-                sink::clickhouse::repeated_events(&ch, events)
+                sink::clickhouse::raw::repeated_events(&ch, events)
             })
             .await
         else {
             return false;
         };
         let folded = self.windows.fold(heartbeats, events, &repeated);
-        for (window, late) in &folded.late {
+        if folded.late > 0 {
+            // A late record is late in every window size alike: one count, under the
+            // smallest size's label.
             self.metrics
                 .late_records
-                .with_label_values(&[window])
-                .inc_by(*late);
+                .with_label_values(&[Window::OneMinute.label()])
+                .inc_by(folded.late);
         }
+        let window_parts = sink::clickhouse::windows::Parts::new(&folded.segments);
         let heartbeat_rows: Vec<_> = heartbeats
             .iter()
-            .map(sink::clickhouse::HeartbeatRow::from)
+            .map(sink::clickhouse::raw::HeartbeatRow::from)
             .collect();
         let event_rows: Vec<_> = events
             .iter()
-            .map(sink::clickhouse::EventRow::from)
+            .map(sink::clickhouse::raw::EventRow::from)
             .collect();
         let next = next_offsets(records);
-        let topics = (self.heartbeat_topic.as_str(), self.event_topic.as_str());
+        let topics = (self.topics.heartbeats.as_str(), self.topics.events.as_str());
 
         // The three sinks are independent and each write is idempotent, so they run at
         // once; the batch is committed only when all three acknowledged.
-        let raw = self.retry("clickhouse", || async {
-            sink::clickhouse::insert(&ch, "heartbeats", &heartbeat_rows).await?;
-            sink::clickhouse::insert(&ch, "events", &event_rows).await
+        let raw = self.retry("clickhouse", || {
+            sink::clickhouse::raw::write(&ch, &heartbeat_rows, &event_rows)
         });
         let windows = self.retry("clickhouse_windows", || {
-            sink::windows::write(&ch, &folded.parts)
+            sink::clickhouse::windows::write(&ch, &window_parts)
         });
         let postgres = self.retry("postgres", || {
             sink::postgres::apply(&self.pool, topics, heartbeats, events, &next)
@@ -309,10 +200,10 @@ impl Pipeline {
         let m = &self.metrics;
         m.batch_size.observe(records.len() as f64);
         m.records
-            .with_label_values(&[&self.heartbeat_topic, "written"])
+            .with_label_values(&[&self.topics.heartbeats, "written"])
             .inc_by(heartbeats.len() as u64);
         m.records
-            .with_label_values(&[&self.event_topic, "written"])
+            .with_label_values(&[&self.topics.events, "written"])
             .inc_by(events.len() as u64);
         for (r, _) in &batch.poison {
             m.records
@@ -320,7 +211,7 @@ impl Pipeline {
                 .inc();
         }
         m.replayed_skipped
-            .with_label_values(&[&self.heartbeat_topic])
+            .with_label_values(&[&self.topics.heartbeats])
             .inc_by(applied.skipped_replayed as u64);
         m.namespaced_installations.inc_by(applied.namespaced as u64);
         tracing::debug!(
@@ -373,8 +264,10 @@ impl Pipeline {
         let mut list = TopicPartitionList::new();
         let mut next = next_offsets(records);
         for ((topic, partition), offset) in next.iter_mut() {
-            let index = u8::from(*topic != self.heartbeat_topic);
-            if let Some(segment_start) = self.windows.commit_offset(index, *partition) {
+            let Some(kind) = self.topics.kind(topic) else {
+                continue;
+            };
+            if let Some(segment_start) = self.windows.commit_offset(kind, *partition) {
                 *offset = (*offset).min(segment_start);
             }
         }

@@ -69,7 +69,7 @@ impl Metrics {
         let late_records = IntCounterVec::new(
             Opts::new(
                 "aggregator_late_records_total",
-                "Records too late for their window (kept raw only), by window size.",
+                "Records older than the allowed lateness, counted in the windows at received minus the lateness (label: the smallest window size).",
             ),
             &["window"],
         )?;

@@ -37,6 +37,31 @@ pub fn expired(partition: &str, today: NaiveDate, days: u32) -> bool {
             .is_some_and(|last| last < today - Duration::days(i64::from(days)))
 }
 
+/// Runs `apply` every `every` while the aggregator consumes. Idempotent, so several
+/// instances may run it; a failed pass is retried at the next tick.
+pub async fn run_forever(
+    client: Client,
+    tables: Vec<TableRetention>,
+    every: std::time::Duration,
+    metrics: crate::metrics::Metrics,
+) {
+    let mut tick = tokio::time::interval(every);
+    loop {
+        tick.tick().await;
+        match apply(&client, &tables, chrono::Utc::now().date_naive()).await {
+            Ok(n) => metrics.retention_dropped.inc_by(n as u64),
+            Err(e) => tracing::warn!(error = %e, "retention pass failed"),
+        }
+    }
+}
+
+/// The `retention` command: one pass, then exit.
+pub async fn run_once(client: &Client, tables: &[TableRetention]) -> anyhow::Result<()> {
+    let dropped = apply(client, tables, chrono::Utc::now().date_naive()).await?;
+    tracing::info!(dropped, "retention pass done");
+    Ok(())
+}
+
 #[derive(clickhouse::Row, serde::Deserialize)]
 struct PartitionRow {
     partition: String,

@@ -3,4 +3,3 @@
 
 pub mod clickhouse;
 pub mod postgres;
-pub mod windows;

@@ -1,14 +1,14 @@
-//! Raw rows into `plugin_telemetry.heartbeats` and `plugin_telemetry.events`
-//! (RowBinary, one INSERT per table and batch).
-
-use clickhouse::{Client, Row};
-use serde::Serialize;
-use uuid::Uuid;
+//! Raw rows of `plugin_telemetry.heartbeats` and `plugin_telemetry.events`, and which
+//! records of a batch are later copies of one already stored.
 
 use std::collections::{HashMap, HashSet};
 
+use clickhouse::{Client, Row};
 use schemas::window::event_time;
+use serde::Serialize;
+use uuid::Uuid;
 
+use super::datetime;
 use crate::record::{Decoded, DecodedEvent, DecodedHeartbeat};
 
 #[derive(Debug, Row, Serialize)]
@@ -47,9 +47,9 @@ impl From<&DecodedHeartbeat> for HeartbeatRow {
         let received_ms = e.received_at.timestamp_millis().max(0);
         Self {
             event_id: e.event_id,
-            received_at: seconds(received_ms / 1000),
+            received_at: datetime(received_ms / 1000),
             received_at_ms: received_ms as u64,
-            event_time: seconds(event_time(h.sent_at, e.received_at)),
+            event_time: datetime(event_time(h.sent_at, e.received_at)),
             sent_at_ms: h.sent_at.map_or(0, |t| t.timestamp_millis()),
             merchant_id: e.merchant_id,
             installation_id: e.installation_id,
@@ -103,7 +103,7 @@ pub struct EventRow {
 }
 
 /// Ranks copies of one event id so that the first in its partition is kept.
-pub fn dedup_rank(offset: i64) -> u64 {
+fn dedup_rank(offset: i64) -> u64 {
     (1u64 << 63).saturating_sub(offset.max(0) as u64)
 }
 
@@ -115,9 +115,9 @@ impl From<&DecodedEvent> for EventRow {
         let is_error = ev.kind == schemas::event::EventType::Error;
         Self {
             event_id: e.event_id,
-            received_at: seconds(received_ms / 1000),
+            received_at: datetime(received_ms / 1000),
             received_at_ms: received_ms as u64,
-            event_time: seconds(event_time(ev.occurred_at, e.received_at)),
+            event_time: datetime(event_time(ev.occurred_at, e.received_at)),
             occurred_at_ms: ev.occurred_at.map_or(0, |t| t.timestamp_millis()),
             merchant_id: e.merchant_id,
             installation_id: e.installation_id,
@@ -143,6 +143,16 @@ impl From<&DecodedEvent> for EventRow {
             dedup_rank: dedup_rank(d.offset),
         }
     }
+}
+
+/// Writes a batch's raw rows; returns only after ClickHouse acknowledged both INSERTs.
+pub async fn write(
+    client: &Client,
+    heartbeats: &[HeartbeatRow],
+    events: &[EventRow],
+) -> clickhouse::error::Result<()> {
+    super::insert(client, "heartbeats", heartbeats).await?;
+    super::insert(client, "events", events).await
 }
 
 #[derive(Row, serde::Deserialize)]
@@ -261,27 +271,6 @@ fn later_copies<T>(
         .filter(|e| first.get(&copy(e)) != Some(&e.offset))
         .map(|e| (e.envelope.event_id, e.offset))
         .collect()
-}
-
-/// ClickHouse DateTime: unix seconds as UInt32 (dates before 1970 or after 2106 clamp).
-fn seconds(t: i64) -> u32 {
-    t.clamp(0, i64::from(u32::MAX)) as u32
-}
-
-/// Inserts rows into `table`; returns only after ClickHouse acknowledged the INSERT.
-pub async fn insert<R: Row + Serialize>(
-    client: &Client,
-    table: &str,
-    rows: &[R],
-) -> clickhouse::error::Result<()> {
-    if rows.is_empty() {
-        return Ok(());
-    }
-    let mut insert = client.insert::<R>(table)?;
-    for row in rows {
-        insert.write(row).await?;
-    }
-    insert.end().await
 }
 
 #[cfg(test)]

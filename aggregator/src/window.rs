@@ -1,5 +1,6 @@
 //! Windowed error rates (1 min, 5 min, 1 h), error codes and daily health, summed per
-//! Kafka *segment* and written as segment parts that the ClickHouse views add up.
+//! Kafka *segment*. Pure: the ClickHouse rows these sums become, and their writing, are
+//! in `sink/clickhouse/windows.rs`.
 //!
 //! Why segments: a window's final value must not depend on how records were split into
 //! batches, replayed after a crash, or shared by two consumers during a rebalance. A
@@ -16,20 +17,19 @@
 
 use std::collections::{BTreeSet, HashMap, HashSet};
 
-use chrono::Duration;
-use clickhouse::{Client, Row};
+use chrono::{DateTime, Duration, Utc};
 use schemas::event::EventType;
 use schemas::window::{event_time, window_time, Window};
-use serde::Serialize;
 use uuid::Uuid;
 
-use crate::record::{DecodedEvent, DecodedHeartbeat};
+use crate::record::{DecodedEvent, DecodedHeartbeat, TopicKind};
 
 /// Offsets per segment. Never change it on a running system: rows written under one
 /// size would not be superseded by rows written under another.
 pub const SEGMENT_SIZE: i64 = 1000;
 
-const SIZED: [Window; 3] = [Window::OneMinute, Window::FiveMinutes, Window::OneHour];
+/// The sized windows; a `WindowKey`'s first field indexes this.
+pub const SIZED: [Window; 3] = [Window::OneMinute, Window::FiveMinutes, Window::OneHour];
 
 #[derive(Debug, Clone, Copy)]
 pub struct WindowSettings {
@@ -37,46 +37,67 @@ pub struct WindowSettings {
     pub expected_heartbeats_per_day: u32,
 }
 
+/// What the records of one segment add to one installation's window.
 #[derive(Debug, Default, Clone)]
-struct WindowSum {
-    cms: String,
-    plugin_version: String,
-    version_rank: u64,
-    heartbeats: u32,
-    requests: u64,
-    errors: f64,
-    error_events: u32,
+pub struct WindowSum {
+    pub cms: String,
+    /// The plugin version of the newest heartbeat by ingest's clock (`version_rank`,
+    /// received_at in ms), so the answer does not depend on the order records arrive.
+    pub plugin_version: String,
+    pub version_rank: u64,
+    pub heartbeats: u32,
+    pub requests: u64,
+    pub errors: f64,
+    pub error_events: u32,
 }
 
+/// What the records of one segment add to one installation's day.
 #[derive(Debug, Default, Clone)]
-struct DaySum {
-    window: WindowSum,
-    hours: BTreeSet<u8>,
-    versions: BTreeSet<String>,
+pub struct DaySum {
+    pub window: WindowSum,
+    /// Hours of the day (UTC) with a heartbeat: the uptime share's numerator.
+    pub hours: BTreeSet<u8>,
+    pub versions: BTreeSet<String>,
+    /// What a healthy installation sends per day (settings), kept with the sums so a
+    /// day's row is complete without the settings.
+    pub expected_heartbeats: u32,
 }
 
-/// One installation-and-window key: (size index, installation, merchant, window start).
-type Key = (usize, Uuid, Uuid, i64);
+/// (index into `SIZED`, installation, merchant, window start in unix seconds).
+pub type WindowKey = (usize, Uuid, Uuid, i64);
+/// (installation, merchant, day start in unix seconds).
+pub type DayKey = (Uuid, Uuid, i64);
+/// (installation, merchant, 1-minute window start in unix seconds, error code).
+pub type CodeKey = (Uuid, Uuid, i64, String);
 
-/// What one partition's current segment has summed so far.
-#[derive(Debug, Default)]
-struct SegmentSums {
-    segment: i64,
+/// What one partition's segment has summed so far.
+#[derive(Debug, Clone)]
+pub struct SegmentSums {
+    pub topic: TopicKind,
+    pub partition: i32,
+    /// Segment number: offsets `segment * SEGMENT_SIZE ..` of the partition.
+    pub segment: i64,
     /// Highest offset folded in: a lower or equal one means the partition was rewound
     /// (a restart or a partition handed back after a rebalance).
     last_offset: i64,
-    records: u32,
-    windows: HashMap<Key, WindowSum>,
-    days: HashMap<(Uuid, Uuid, i64), DaySum>,
-    codes: HashMap<(Uuid, Uuid, i64, String), u32>,
+    /// Records of the segment seen so far, counted or not: the rows' version.
+    pub records: u32,
+    pub windows: HashMap<WindowKey, WindowSum>,
+    pub days: HashMap<DayKey, DaySum>,
+    pub codes: HashMap<CodeKey, u32>,
 }
 
 impl SegmentSums {
-    fn new(segment: i64) -> Self {
+    fn new(topic: TopicKind, partition: i32, segment: i64) -> Self {
         Self {
+            topic,
+            partition,
             segment,
             last_offset: -1,
-            ..Self::default()
+            records: 0,
+            windows: HashMap::new(),
+            days: HashMap::new(),
+            codes: HashMap::new(),
         }
     }
 }
@@ -90,36 +111,30 @@ struct Contribution<'a> {
     at: i64,
     /// The record's own time was older and `at` was moved up to the oldest open moment.
     clamped: bool,
-    received_at: chrono::DateTime<chrono::Utc>,
+    received_at: DateTime<Utc>,
     heartbeat: Option<(&'a str, u64, f64)>,
     error_code: Option<&'a str>,
 }
 
-/// Rows ready to write, per table.
-#[derive(Debug, Default)]
-pub struct Parts {
-    pub windows: [Vec<WindowPartRow>; 3],
-    pub codes: Vec<CodePartRow>,
-    pub days: Vec<DayPartRow>,
-}
+/// Where a record came from.
+type Position = (TopicKind, i32, i64);
 
 /// The segments in progress of every partition this instance reads.
 #[derive(Debug)]
 pub struct Accumulator {
     settings: WindowSettings,
-    partitions: HashMap<(u8, i32), SegmentSums>,
+    partitions: HashMap<(TopicKind, i32), SegmentSums>,
 }
-
-/// Where a record came from: topic (0 heartbeats, 1 events), partition, offset.
-pub type Position = (u8, i32, i64);
 
 /// Result of folding a batch in.
 #[derive(Debug, Default)]
 pub struct Folded {
-    pub parts: Parts,
-    /// Records whose own time was older than the lateness, counted at received − lateness
-    /// instead (aggregator_late_records_total), per window size label.
-    pub late: HashMap<&'static str, u64>,
+    /// Every segment the batch touched: those it completed (final sums) and those still
+    /// in progress (sums so far, superseded by a later batch's).
+    pub segments: Vec<SegmentSums>,
+    /// Records whose own time was older than the lateness, counted at received −
+    /// lateness instead (aggregator_late_records_total).
+    pub late: u64,
 }
 
 impl Accumulator {
@@ -132,16 +147,15 @@ impl Accumulator {
 
     /// Where the consumer may commit for a partition: the start of its segment in
     /// progress (everything before is written in full).
-    pub fn commit_offset(&self, topic: u8, partition: i32) -> Option<i64> {
+    pub fn commit_offset(&self, topic: TopicKind, partition: i32) -> Option<i64> {
         self.partitions
             .get(&(topic, partition))
             .map(|s| s.segment * SEGMENT_SIZE)
     }
 
-    /// Folds a batch in (records of a partition in offset order) and returns the rows
-    /// of every segment it touched: segments it completed, and those still in progress.
-    /// `repeated` names error events (id, offset) that are later copies of one already
-    /// counted: they advance the segment but count nothing.
+    /// Folds a batch in (records of a partition in offset order) and returns the sums
+    /// of every segment it touched. `repeated` names error events (id, offset) that are
+    /// later copies of one already counted: they advance the segment but count nothing.
     pub fn fold(
         &mut self,
         heartbeats: &[DecodedHeartbeat],
@@ -149,7 +163,7 @@ impl Accumulator {
         repeated: &HashSet<(Uuid, i64)>,
     ) -> Folded {
         let mut out = Folded::default();
-        let mut touched: BTreeSet<(u8, i32)> = BTreeSet::new();
+        let mut touched: BTreeSet<(TopicKind, i32)> = BTreeSet::new();
         let mut seen =
             |acc: &mut Self, pos: Position, c: Option<Contribution<'_>>, out: &mut Folded| {
                 touched.insert((pos.0, pos.1));
@@ -177,7 +191,8 @@ impl Accumulator {
                 )),
                 error_code: None,
             };
-            seen(self, (0, h.partition, h.offset), Some(c), &mut out);
+            let pos = (TopicKind::Heartbeats, h.partition, h.offset);
+            seen(self, pos, Some(c), &mut out);
         }
         for ev in events {
             let e = &ev.envelope;
@@ -194,11 +209,16 @@ impl Accumulator {
                 heartbeat: None,
                 error_code: Some(p.error_code.as_deref().unwrap_or("unknown")),
             });
-            seen(self, (1, ev.partition, ev.offset), c, &mut out);
+            seen(
+                self,
+                (TopicKind::Events, ev.partition, ev.offset),
+                c,
+                &mut out,
+            );
         }
         for key in touched {
             if let Some(sums) = self.partitions.get(&key) {
-                rows(key, sums, self.settings, &mut out.parts);
+                out.segments.push(sums.clone());
             }
         }
         out
@@ -211,19 +231,18 @@ impl Accumulator {
         out: &mut Folded,
     ) {
         let segment = offset.div_euclid(SEGMENT_SIZE);
-        let key = (topic, partition);
-        let settings = self.settings;
+        let expected_heartbeats = self.settings.expected_heartbeats_per_day;
         let sums = self
             .partitions
-            .entry(key)
-            .or_insert_with(|| SegmentSums::new(segment));
+            .entry((topic, partition))
+            .or_insert_with(|| SegmentSums::new(topic, partition, segment));
         if offset <= sums.last_offset {
             // Rewound: the records will come again from the committed segment start.
-            *sums = SegmentSums::new(segment);
+            *sums = SegmentSums::new(topic, partition, segment);
         } else if segment != sums.segment {
-            // The segment in progress is complete: write its final rows, start anew.
-            rows(key, sums, settings, &mut out.parts);
-            *sums = SegmentSums::new(segment);
+            // The segment in progress is complete: hand out its final sums, start anew.
+            let done = std::mem::replace(sums, SegmentSums::new(topic, partition, segment));
+            out.segments.push(done);
         }
         sums.last_offset = offset;
         sums.records += 1;
@@ -232,7 +251,7 @@ impl Accumulator {
         if c.clamped {
             // Counted at the oldest moment still open, in every window size alike (so
             // the sizes always add up); counted here so Ops see how often it happens.
-            *out.late.entry(Window::OneMinute.label()).or_default() += 1;
+            out.late += 1;
         }
         let rank = c.received_at.timestamp_millis().max(0) as u64;
         let add = |w: &mut WindowSum| {
@@ -261,7 +280,10 @@ impl Accumulator {
         let day = sums
             .days
             .entry((c.installation, c.merchant, Window::Day.start(c.at)))
-            .or_default();
+            .or_insert_with(|| DaySum {
+                expected_heartbeats,
+                ..DaySum::default()
+            });
         add(&mut day.window);
         if let Some((version, _, _)) = c.heartbeat {
             day.hours.insert((c.at.rem_euclid(86_400) / 3600) as u8);
@@ -277,139 +299,10 @@ impl Accumulator {
     }
 }
 
-/// The segment's id in the parts tables: topic, partition and segment number.
-fn segment_id((topic, partition): (u8, i32), segment: i64) -> u64 {
-    (u64::from(topic) << 56)
-        | ((partition.max(0) as u64 & 0xFF_FFFF) << 32)
-        | (segment.max(0) as u64 & 0xFFFF_FFFF)
-}
-
-fn secs(t: i64) -> u32 {
-    t.clamp(0, i64::from(u32::MAX)) as u32
-}
-
-fn rows(key: (u8, i32), s: &SegmentSums, settings: WindowSettings, parts: &mut Parts) {
-    let segment = segment_id(key, s.segment);
-    for (&(i, installation_id, merchant_id, start), w) in &s.windows {
-        parts.windows[i].push(WindowPartRow {
-            installation_id,
-            window_start: secs(start),
-            merchant_id,
-            segment,
-            cms: w.cms.clone(),
-            plugin_version: w.plugin_version.clone(),
-            version_rank: w.version_rank,
-            heartbeats: w.heartbeats,
-            requests: w.requests,
-            errors: w.errors,
-            error_events: w.error_events,
-            records: s.records,
-        });
-    }
-    for ((installation_id, merchant_id, start, code), n) in &s.codes {
-        parts.codes.push(CodePartRow {
-            installation_id: *installation_id,
-            window_start: secs(*start),
-            merchant_id: *merchant_id,
-            segment,
-            error_code: code.clone(),
-            events: *n,
-            records: s.records,
-        });
-    }
-    for (&(installation_id, merchant_id, day), d) in &s.days {
-        parts.days.push(DayPartRow {
-            installation_id,
-            day: (day.div_euclid(86_400)).clamp(0, i64::from(u16::MAX)) as u16,
-            merchant_id,
-            segment,
-            cms: d.window.cms.clone(),
-            last_version: d.window.plugin_version.clone(),
-            version_rank: d.window.version_rank,
-            heartbeats: d.window.heartbeats,
-            expected_heartbeats: settings.expected_heartbeats_per_day,
-            requests: d.window.requests,
-            errors: d.window.errors,
-            error_events: d.window.error_events,
-            hours: d.hours.iter().copied().collect(),
-            versions_seen: d.versions.iter().cloned().collect(),
-            records: s.records,
-        });
-    }
-}
-
-#[derive(Debug, Row, Serialize)]
-pub struct WindowPartRow {
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub installation_id: Uuid,
-    pub window_start: u32,
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub merchant_id: Uuid,
-    pub segment: u64,
-    pub cms: String,
-    pub plugin_version: String,
-    pub version_rank: u64,
-    pub heartbeats: u32,
-    pub requests: u64,
-    pub errors: f64,
-    pub error_events: u32,
-    pub records: u32,
-}
-
-#[derive(Debug, Row, Serialize)]
-pub struct CodePartRow {
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub installation_id: Uuid,
-    pub window_start: u32,
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub merchant_id: Uuid,
-    pub segment: u64,
-    pub error_code: String,
-    pub events: u32,
-    pub records: u32,
-}
-
-#[derive(Debug, Row, Serialize)]
-pub struct DayPartRow {
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub installation_id: Uuid,
-    /// ClickHouse Date: days since 1970-01-01.
-    pub day: u16,
-    #[serde(with = "clickhouse::serde::uuid")]
-    pub merchant_id: Uuid,
-    pub segment: u64,
-    pub cms: String,
-    pub last_version: String,
-    pub version_rank: u64,
-    pub heartbeats: u32,
-    pub expected_heartbeats: u32,
-    pub requests: u64,
-    pub errors: f64,
-    pub error_events: u32,
-    pub hours: Vec<u8>,
-    pub versions_seen: Vec<String>,
-    pub records: u32,
-}
-
-/// Writes the parts; returns only after ClickHouse acknowledged every INSERT.
-pub async fn write(client: &Client, parts: &Parts) -> clickhouse::error::Result<()> {
-    use crate::sink::clickhouse::insert;
-    let tables = [
-        "error_rate_1m_parts",
-        "error_rate_5m_parts",
-        "error_rate_1h_parts",
-    ];
-    for (table, rows) in tables.iter().zip(&parts.windows) {
-        insert(client, table, rows).await?;
-    }
-    insert(client, "error_codes_1m_parts", &parts.codes).await?;
-    insert(client, "daily_health_parts", &parts.days).await
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-    use chrono::{TimeZone, Utc};
+    use chrono::TimeZone;
     use schemas::heartbeat::HeartbeatRequest;
     use schemas::Envelope;
 
@@ -449,16 +342,22 @@ mod tests {
         }
     }
 
-    fn minute_rows(parts: &Parts) -> Vec<(u128, u32, u32, u64, u32)> {
-        let mut v: Vec<_> = parts.windows[0]
+    /// (installation, window start, heartbeats, segment, records) of every 1-minute sum.
+    fn minute_sums(folded: &Folded) -> Vec<(u128, i64, u32, i64, u32)> {
+        let mut v: Vec<_> = folded
+            .segments
             .iter()
-            .map(|r| {
-                (
-                    r.installation_id.as_u128(),
-                    r.window_start,
-                    r.heartbeats,
-                    r.segment,
-                    r.records,
+            .flat_map(|s| {
+                s.windows.iter().filter(|((size, ..), _)| *size == 0).map(
+                    |(&(_, installation, _, start), w)| {
+                        (
+                            installation.as_u128(),
+                            start,
+                            w.heartbeats,
+                            s.segment,
+                            s.records,
+                        )
+                    },
                 )
             })
             .collect();
@@ -478,26 +377,31 @@ mod tests {
             hb(3, 3, BASE + 10, BASE + 1210, 0),
         ];
         let folded = acc.fold(&batch, &[], &HashSet::new());
-        assert_eq!(folded.late.get("1m"), Some(&1));
-        let b = BASE as u32;
+        assert_eq!(folded.late, 1);
         assert_eq!(
-            minute_rows(&folded.parts),
-            vec![(1, b, 2, 0, 4), (2, b + 60, 1, 0, 4), (3, b + 600, 1, 0, 4)]
+            minute_sums(&folded),
+            vec![
+                (1, BASE, 2, 0, 4),
+                (2, BASE + 60, 1, 0, 4),
+                (3, BASE + 600, 1, 0, 4)
+            ]
         );
-        assert!(folded.parts.windows[2]
-            .iter()
-            .any(|r| r.installation_id.as_u128() == 3));
-        assert_eq!(acc.commit_offset(0, 0), Some(0));
+        assert!(folded.segments[0]
+            .windows
+            .keys()
+            .any(|&(size, installation, ..)| size == 2 && installation.as_u128() == 3));
+        assert_eq!(acc.commit_offset(TopicKind::Heartbeats, 0), Some(0));
+        assert_eq!(acc.commit_offset(TopicKind::Events, 0), None);
     }
 
     #[test]
-    fn a_replay_after_a_rewind_writes_the_same_rows() {
+    fn a_replay_after_a_rewind_sums_the_same() {
         let batch: Vec<_> = (0..5).map(|i| hb(1, i, BASE + i, BASE + i, 1)).collect();
         let mut acc = Accumulator::new(settings());
-        let first = minute_rows(&acc.fold(&batch[..3], &[], &HashSet::new()).parts);
-        let full = minute_rows(&acc.fold(&batch[3..], &[], &HashSet::new()).parts);
+        let first = minute_sums(&acc.fold(&batch[..3], &[], &HashSet::new()));
+        let full = minute_sums(&acc.fold(&batch[3..], &[], &HashSet::new()));
         // Restart: the same accumulator sees the segment again from its start.
-        let replayed = minute_rows(&acc.fold(&batch, &[], &HashSet::new()).parts);
+        let replayed = minute_sums(&acc.fold(&batch, &[], &HashSet::new()));
         assert_eq!(replayed, full);
         assert_eq!(full[0].2, 5);
         assert!(
@@ -507,27 +411,43 @@ mod tests {
     }
 
     #[test]
-    fn crossing_a_segment_boundary_writes_the_finished_segment_and_moves_the_commit() {
+    fn crossing_a_segment_boundary_hands_out_the_finished_segment_and_moves_the_commit() {
         let mut acc = Accumulator::new(settings());
         let batch = [
             hb(1, SEGMENT_SIZE - 1, BASE, BASE, 0),
             hb(1, SEGMENT_SIZE, BASE + 1, BASE + 1, 0),
         ];
-        let parts = acc.fold(&batch, &[], &HashSet::new()).parts;
-        let segments: BTreeSet<u64> = parts.windows[0].iter().map(|r| r.segment).collect();
+        let folded = acc.fold(&batch, &[], &HashSet::new());
+        let segments: BTreeSet<i64> = folded.segments.iter().map(|s| s.segment).collect();
         assert_eq!(segments, BTreeSet::from([0, 1]));
-        assert_eq!(acc.commit_offset(0, 0), Some(SEGMENT_SIZE));
-        let day = &parts.days[0];
         assert_eq!(
-            (day.heartbeats, day.hours.clone()),
-            (1, vec![((BASE % 86_400) / 3600) as u8])
+            acc.commit_offset(TopicKind::Heartbeats, 0),
+            Some(SEGMENT_SIZE)
+        );
+        let finished = &folded.segments[0];
+        assert_eq!(finished.segment, 0);
+        let day = finished.days.values().next().expect("a day");
+        assert_eq!(
+            (
+                day.window.heartbeats,
+                day.hours.clone(),
+                day.expected_heartbeats
+            ),
+            (1, BTreeSet::from([((BASE % 86_400) / 3600) as u8]), 24)
         );
     }
 
     #[test]
-    fn segment_ids_separate_topics_and_partitions() {
-        assert_ne!(segment_id((0, 1), 5), segment_id((1, 1), 5));
-        assert_ne!(segment_id((0, 1), 5), segment_id((0, 2), 5));
-        assert_ne!(segment_id((0, 1), 5), segment_id((0, 1), 6));
+    fn the_newest_heartbeat_by_receipt_names_the_version() {
+        let mut acc = Accumulator::new(settings());
+        // Offset 1 was received first: offset 0's version is the newer one.
+        let batch = [hb(1, 0, BASE, BASE + 2, 0), hb(1, 1, BASE, BASE + 1, 0)];
+        let folded = acc.fold(&batch, &[], &HashSet::new());
+        let versions: BTreeSet<&str> = folded.segments[0]
+            .windows
+            .values()
+            .map(|w| w.plugin_version.as_str())
+            .collect();
+        assert_eq!(versions, BTreeSet::from(["1.0.0"]));
     }
 }
