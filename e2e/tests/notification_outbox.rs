@@ -64,6 +64,7 @@ async fn delivery_status(pool: &PgPool, notice: Uuid) -> String {
 /// nothing, so a notice dismissed in-app still went out by e-mail after quiet hours or
 /// a retry backoff.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_acknowledged_notice_is_never_sent_again() {
     let env = TestEnv::connect().await;
     let db = env.isolated_database().await;
@@ -88,9 +89,14 @@ async fn an_acknowledged_notice_is_never_sent_again() {
     }
     // Past the backoff: without the cancellation both would now be claimed.
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let claimed = notifications::claim_due(&db.pool, "email", 10, Duration::seconds(30))
-        .await
-        .expect("claim");
+    let claimed = notifications::claim_due(
+        &db.pool,
+        notifications::Channel::Email,
+        10,
+        Duration::seconds(30),
+    )
+    .await
+    .expect("claim");
     assert!(
         claimed.is_empty(),
         "acknowledged notices claimed: {claimed:?}"
@@ -104,17 +110,18 @@ async fn an_acknowledged_notice_is_never_sent_again() {
 /// Defect (issue 16.9): a send that outlived its lease was claimed and sent again by
 /// another dispatcher, and the first one's late failure then overwrote `delivered`.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_late_outcome_after_the_lease_ended_does_not_overwrite_the_later_claim() {
     let env = TestEnv::connect().await;
     let db = env.isolated_database().await;
     let notice = notices(&db.pool, 1).await[0];
     let lease = Duration::seconds(1);
-    let first = notifications::claim_due(&db.pool, "email", 10, lease)
+    let first = notifications::claim_due(&db.pool, notifications::Channel::Email, 10, lease)
         .await
         .expect("claim");
     assert_eq!(first.len(), 1);
     tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
-    let second = notifications::claim_due(&db.pool, "email", 10, lease)
+    let second = notifications::claim_due(&db.pool, notifications::Channel::Email, 10, lease)
         .await
         .expect("claim again");
     assert_eq!(
@@ -162,6 +169,7 @@ async fn a_late_outcome_after_the_lease_ended_does_not_overwrite_the_later_claim
 /// Defect (issue 16.15): pages were cut on `created_at` alone, and a release
 /// announcement writes a whole group with one `now()`, so page 2 skipped most of it.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn notice_pages_cover_every_notice_of_one_announcement_once() {
     let env = TestEnv::connect().await;
     let db = env.isolated_database().await;
@@ -199,6 +207,7 @@ async fn post_ack(env: &TestEnv, api: &str, token: &str) -> reqwest::StatusCode 
 /// Defect (issue 16.10): e-mail acknowledgement tokens never expired, and the public
 /// POST had no limit.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_expired_acknowledgement_link_acknowledges_nothing_and_guessing_is_limited() {
     let env = TestEnv::connect().await;
     let ids = notices(&env.pool, 2).await;

@@ -6,7 +6,8 @@ use chrono::{DateTime, Utc};
 use serde_json::Value;
 use sqlx::PgConnection;
 
-/// Who acts: an ops agent's name (or `cli:<user>` for ptctl) and where from.
+/// Who acts: an ops agent's name (or `cli:<user>` for ptctl, `plugin:<installation
+/// id>` for an installation's plugin) and where from.
 #[derive(Debug, Clone)]
 pub struct Actor {
     pub name: String,
@@ -19,6 +20,13 @@ impl Actor {
             name: name.into(),
             source_address: None,
         }
+    }
+
+    /// An installation's plugin acting through its events (e.g. acknowledging a
+    /// notice). Only the installation's id: nothing about the merchant or the site
+    /// goes into the audit log this way.
+    pub fn plugin(installation_id: uuid::Uuid) -> Self {
+        Self::new(format!("plugin:{installation_id}"))
     }
 }
 

@@ -1,4 +1,4 @@
-//! Installation health read from ClickHouse: the seed's `getPluginHealth(plugin_id,
+//! Installation health read from ClickHouse: the original contract's `getPluginHealth(plugin_id,
 //! days)` and `calculateErrorRate(plugin_id, hours)`, used by the Ops API.
 //!
 //! Every read names the installation's merchant as well as its id: an installation id

@@ -346,49 +346,31 @@ async fn acknowledge_notices(
     tx: &mut sqlx::PgConnection,
     events: &[&DecodedEvent],
 ) -> sqlx::Result<()> {
-    let (mut notices, mut installations, mut merchants, mut at) = (vec![], vec![], vec![], vec![]);
-    for e in events {
-        // Validated as free text at ingest; anything not a notice id names no notice.
-        let Some(id) = e
-            .envelope
-            .payload
-            .notice_id
-            .as_deref()
-            .and_then(|n| Uuid::parse_str(n).ok())
-        else {
-            continue;
-        };
-        notices.push(id);
-        installations.push(e.envelope.installation_id);
-        merchants.push(e.envelope.merchant_id);
-        at.push(e.envelope.received_at);
-    }
-    if notices.is_empty() {
-        return Ok(());
-    }
-    // A notice of this merchant's installation is stored under the reported id or,
-    // when another merchant had that id first, under the namespaced one.
-    let namespaced: Vec<Uuid> = merchants
+    use store::notifications::{acknowledge_many, Acknowledgement, Acknowledger};
+    // Validated as free text at ingest; anything not a notice id names no notice.
+    let acks: Vec<Acknowledgement> = events
         .iter()
-        .zip(&installations)
-        .map(|(m, i)| schemas::installation::namespaced_installation_id(*m, *i))
+        .filter_map(|e| {
+            let notice_id = e
+                .envelope
+                .payload
+                .notice_id
+                .as_deref()
+                .and_then(|n| Uuid::parse_str(n).ok())?;
+            Some(Acknowledgement {
+                notice_id,
+                by: Acknowledger::Plugin {
+                    installation_id: e.envelope.installation_id,
+                    merchant_id: e.envelope.merchant_id,
+                },
+                at: Some(e.envelope.received_at),
+            })
+        })
         .collect();
-    sqlx::query(
-        "UPDATE plugin_upgrade_notifications n SET acked_at = v.at, acked_via = 'in_app'
-         FROM (SELECT id, installation_id, namespaced, merchant_id, min(at) AS at
-               FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::timestamptz[], $5::uuid[])
-                    AS u(id, installation_id, merchant_id, at, namespaced)
-               GROUP BY id, installation_id, namespaced, merchant_id) AS v
-         WHERE n.id = v.id AND n.installation_id IN (v.installation_id, v.namespaced)
-           AND n.merchant_id = v.merchant_id AND n.acked_at IS NULL",
-    )
-    .bind(&notices)
-    .bind(&installations)
-    .bind(&merchants)
-    .bind(&at)
-    .bind(&namespaced)
-    .execute(tx)
-    .await?;
+    // The store's one acknowledgement rule (same installation, reported or namespaced
+    // id, and merchant; earliest event; first acknowledgement wins), with its audit
+    // rows, inside this batch's transaction.
+    acknowledge_many(tx, &acks, "in_app").await?;
     Ok(())
 }
 

@@ -6,6 +6,7 @@
 use std::time::Duration;
 
 use sqlx::PgPool;
+use store::notifications::Channel;
 
 use super::settings::NotifySettings;
 
@@ -67,13 +68,17 @@ where
 
 async fn escalate(pool: &PgPool, s: &NotifySettings) -> anyhow::Result<()> {
     for (channel, after) in [
-        ("email", s.escalate_email_after_secs),
-        ("sms", s.escalate_sms_after_secs),
+        (Channel::Email, s.escalate_email_after_secs),
+        (Channel::Sms, s.escalate_sms_after_secs),
     ] {
         let n =
             store::notifications::escalate(pool, channel, chrono::Duration::seconds(after)).await?;
         if n > 0 {
-            tracing::info!(channel, notices = n, "unacknowledged notices escalated");
+            tracing::info!(
+                channel = channel.as_str(),
+                notices = n,
+                "unacknowledged notices escalated"
+            );
         }
     }
     Ok(())

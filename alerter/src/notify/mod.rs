@@ -1,7 +1,8 @@
 //! The notification engine: dispatchers (one per channel) deliver the outbox that the
 //! API and the jobs write (`store::notifications`), with leases, retries with
 //! exponential backoff, per-channel concurrency and rate limits, quiet hours and a
-//! delivery log; `jobs` escalates unacknowledged notices and announces releases.
+//! delivery log; each channel's sending is a `channels::Sender`, and `jobs` escalates
+//! unacknowledged notices and announces releases.
 
 pub mod channels;
 pub mod jobs;
@@ -12,22 +13,12 @@ use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use chrono::Utc;
-use hmac::{Hmac, Mac};
 use prometheus::{HistogramOpts, HistogramVec, IntCounterVec, Opts, Registry};
-use sha2::Sha256;
 use sqlx::PgPool;
-use store::notifications::{Outcome, Outgoing};
-use store::sealed::SecretBox;
+use store::notifications::{Channel, Outcome, Outgoing};
 
-use channels::email::Mailer;
-use channels::sms::SmsProvider;
-use channels::SendError;
+use channels::{SendError, Sender, Senders};
 use settings::NotifySettings;
-use templates::{labels, NoticeContext, Templates};
-
-/// Channels the dispatcher sends on. In-app needs no sending: its delivery is written
-/// delivered with the notice, and ingest serves it in heartbeat answers.
-pub const CHANNELS: [&str; 4] = ["email", "webhook", "slack", "sms"];
 
 #[derive(Clone)]
 pub struct NotifyMetrics {
@@ -54,9 +45,9 @@ impl NotifyMetrics {
         registry.register(Box::new(deliveries.clone()))?;
         registry.register(Box::new(duration.clone()))?;
         // Every series exists from the start, so rates and alerts see zeros, not gaps.
-        for c in CHANNELS {
+        for c in Channel::dispatched() {
             for o in ["delivered", "retry", "failed", "deferred"] {
-                deliveries.with_label_values(&[c, o]);
+                deliveries.with_label_values(&[c.as_str(), o]);
             }
         }
         Ok(Self {
@@ -69,16 +60,8 @@ impl NotifyMetrics {
 pub struct Dispatcher {
     pool: PgPool,
     settings: NotifySettings,
-    templates: Templates,
-    mailer: Mailer,
-    sms: SmsProvider,
-    /// For the SMS provider (our configuration).
-    http: reqwest::Client,
-    /// For merchants' webhook and Slack URLs (policy::outbound at connect time).
-    merchant_http: reqwest::Client,
-    outbound: policy::outbound::OutboundPolicy,
-    secrets: Option<SecretBox>,
-    ack_key: Vec<u8>,
+    /// Built once at startup, one per channel the dispatcher sends on.
+    senders: Senders,
     metrics: NotifyMetrics,
 }
 
@@ -90,55 +73,24 @@ impl Dispatcher {
         settings: NotifySettings,
         metrics: NotifyMetrics,
     ) -> anyhow::Result<Self> {
-        let templates = Templates::load(settings.templates_dir.as_deref())?;
-        let secrets = settings
-            .secrets_key_file
-            .as_deref()
-            .map(SecretBox::from_file)
-            .transpose()?;
-        let ack_key = match &secrets {
-            Some(secrets) => secrets.derive(ACK_TOKEN_PURPOSE).to_vec(),
-            None => {
-                tracing::warn!("NOTIFICATION_SECRETS_KEY_FILE unset: webhook and Slack deliveries cannot open secrets, and e-mail acknowledgement links change on restart");
-                rand_key()
-            }
-        };
-        let sms = SmsProvider {
-            url: settings.sms_provider_url.clone(),
-            token: settings
-                .sms_provider_token_file
-                .as_deref()
-                .map(std::fs::read_to_string)
-                .transpose()?
-                .map(|t| t.trim().to_owned()),
-        };
-        let outbound = policy::outbound::OutboundPolicy {
-            allow_internal: settings.allow_internal_targets,
-        };
-        let timeout = Duration::from_secs(settings.http_timeout_secs);
         Ok(Self {
-            mailer: Mailer::new(&settings.smtp_relay, &settings.smtp_from)?,
-            http: channels::http_client(timeout)?,
-            merchant_http: channels::merchant_http_client(timeout, outbound)?,
-            outbound,
+            senders: channels::senders(&pool, &settings)?,
             pool,
-            templates,
-            sms,
-            secrets,
-            ack_key,
-            metrics,
             settings,
+            metrics,
         })
     }
 
     /// One loop per channel, for as long as the process lives.
     pub fn start(self: Arc<Self>) {
-        for channel in CHANNELS {
-            tokio::spawn(self.clone().run(channel));
+        for sender in self.senders.values() {
+            tokio::spawn(self.clone().run(sender.clone()));
         }
     }
 
-    async fn run(self: Arc<Self>, channel: &'static str) {
+    /// Claims and sends `sender`'s channel's due deliveries, forever.
+    async fn run(self: Arc<Self>, sender: Arc<dyn Sender>) {
+        let channel = sender.channel();
         let lease = chrono::Duration::seconds(self.settings.lease_secs);
         let spacing = Duration::from_secs_f64(1.0 / self.settings.rate_per_sec.max(0.001));
         let mut next_start = Instant::now();
@@ -153,7 +105,7 @@ impl Dispatcher {
             {
                 Ok(b) => b,
                 Err(e) => {
-                    tracing::warn!(channel, error = %e, "cannot claim deliveries");
+                    tracing::warn!(channel = %channel, error = %e, "cannot claim deliveries");
                     tokio::time::sleep(Duration::from_secs(2)).await;
                     continue;
                 }
@@ -167,19 +119,19 @@ impl Dispatcher {
                 // Rate limit: starts are spaced evenly.
                 tokio::time::sleep_until(next_start.into()).await;
                 next_start = Instant::now().max(next_start) + spacing;
-                let me = self.clone();
-                sends.spawn(async move { me.deliver(o).await });
+                let (me, sender) = (self.clone(), sender.clone());
+                sends.spawn(async move { me.deliver(&*sender, o).await });
             }
             while sends.join_next().await.is_some() {}
         }
     }
 
-    async fn deliver(&self, o: Outgoing) {
+    async fn deliver(&self, sender: &dyn Sender, o: Outgoing) {
         let started = Instant::now();
-        let outcome = self.attempt(&o).await;
+        let outcome = self.attempt(sender, &o).await;
         self.metrics
             .duration
-            .with_label_values(&[&o.channel])
+            .with_label_values(&[o.channel.as_str()])
             .observe(started.elapsed().as_secs_f64());
         let label = match &outcome {
             Outcome::Delivered => "delivered",
@@ -189,7 +141,7 @@ impl Dispatcher {
         };
         self.metrics
             .deliveries
-            .with_label_values(&[&o.channel, label])
+            .with_label_values(&[o.channel.as_str(), label])
             .inc();
         match &outcome {
             Outcome::Failed { detail } => {
@@ -214,7 +166,7 @@ impl Dispatcher {
         }
     }
 
-    async fn attempt(&self, o: &Outgoing) -> Outcome {
+    async fn attempt(&self, sender: &dyn Sender, o: &Outgoing) -> Outcome {
         if !o.critical && o.in_quiet_hours {
             if let Some(until) = o.quiet_hours_end_at {
                 return Outcome::Deferred {
@@ -223,7 +175,7 @@ impl Dispatcher {
                 };
             }
         }
-        match self.send(o).await {
+        match sender.send(o).await {
             Ok(()) => Outcome::Delivered,
             Err(SendError::Permanent(detail)) => Outcome::Failed { detail },
             Err(SendError::Retryable(detail)) => {
@@ -245,132 +197,6 @@ impl Dispatcher {
             }
         }
     }
-
-    fn context(&self, o: &Outgoing, ack_url: String) -> NoticeContext {
-        let (upgrade_type_label, priority_label) = labels(&o.locale, &o.upgrade_type, &o.priority);
-        NoticeContext {
-            merchant_name: o.merchant_name.clone(),
-            site: o
-                .site_host
-                .clone()
-                .unwrap_or_else(|| o.installation_id.to_string()),
-            cms: o.cms.clone(),
-            from_version: o.from_version.clone(),
-            to_version: o.to_version.clone(),
-            upgrade_type: o.upgrade_type.clone(),
-            upgrade_type_label,
-            priority: o.priority.clone(),
-            priority_label,
-            critical: o.critical,
-            message: o.message.clone(),
-            ack_url,
-            reference: o.delivery_id.to_string(),
-            reference_short: o.delivery_id.simple().to_string()[..8].to_owned(),
-        }
-    }
-
-    fn open(&self, sealed: Option<&[u8]>, what: &str) -> Result<String, SendError> {
-        let sealed =
-            sealed.ok_or_else(|| SendError::Permanent(format!("merchant has no {what}")))?;
-        let secrets = self.secrets.as_ref().ok_or_else(|| {
-            SendError::Retryable("NOTIFICATION_SECRETS_KEY_FILE is not configured".into())
-        })?;
-        secrets.open(sealed).map_err(|_| {
-            SendError::Permanent(format!("the stored {what} cannot be opened with this key"))
-        })
-    }
-
-    async fn send(&self, o: &Outgoing) -> Result<(), SendError> {
-        let template_error = |e: templates::TemplateError| SendError::Permanent(e.to_string());
-        match o.channel.as_str() {
-            "email" => {
-                let to = o
-                    .email
-                    .as_deref()
-                    .ok_or_else(|| SendError::Permanent("merchant has no e-mail address".into()))?;
-                // Deterministic per delivery, so a retried e-mail carries the same link.
-                let expires_at = o.delivery_created_at
-                    + chrono::Duration::days(self.settings.ack_link_days.into());
-                let token = ack_token(&self.ack_key, o.notification_id, expires_at);
-                store::notifications::set_ack_token(
-                    &self.pool,
-                    o.notification_id,
-                    &store::secret::hash(&token),
-                    expires_at,
-                )
-                .await
-                .map_err(|_| SendError::Retryable("acknowledgement token not stored".into()))?;
-                let url = format!(
-                    "{}/api/v1/notices/ack?token={token}",
-                    self.settings.public_api_url.trim_end_matches('/')
-                );
-                let mail = self
-                    .templates
-                    .email(&o.locale, &self.context(o, url))
-                    .map_err(template_error)?;
-                self.mailer.send(to, mail, o.delivery_id).await
-            }
-            "webhook" => {
-                let secret = self.open(o.webhook_secret_sealed.as_deref(), "webhook secret")?;
-                let url = o
-                    .webhook_url
-                    .as_deref()
-                    .ok_or_else(|| SendError::Permanent("merchant has no webhook URL".into()))?;
-                let url =
-                    channels::checked_url(&self.outbound, url, policy::outbound::Target::Webhook)?;
-                channels::webhook::send(&self.merchant_http, o, &url, &secret).await
-            }
-            "slack" => {
-                let url = self.open(o.slack_url_sealed.as_deref(), "Slack webhook URL")?;
-                let url =
-                    channels::checked_url(&self.outbound, &url, policy::outbound::Target::Slack)?;
-                let text = self
-                    .templates
-                    .slack(&o.locale, &self.context(o, String::new()))
-                    .map_err(template_error)?;
-                channels::slack::send(&self.merchant_http, &url, &text, o.delivery_id).await
-            }
-            "sms" => {
-                let to = o
-                    .sms_phone
-                    .as_deref()
-                    .ok_or_else(|| SendError::Permanent("merchant has no phone number".into()))?;
-                let text = self
-                    .templates
-                    .sms(&o.locale, &self.context(o, String::new()))
-                    .map_err(template_error)?;
-                self.sms.send(&self.http, to, &text, o.delivery_id).await
-            }
-            other => Err(SendError::Permanent(format!("unknown channel {other}"))),
-        }
-    }
-}
-
-fn rand_key() -> Vec<u8> {
-    uuid::Uuid::new_v4()
-        .as_bytes()
-        .iter()
-        .chain(uuid::Uuid::new_v4().as_bytes())
-        .copied()
-        .collect()
-}
-
-/// What the acknowledgement-link key is derived for (HKDF info; changing it changes
-/// every link).
-const ACK_TOKEN_PURPOSE: &str = "plugin-telemetry/notice-ack-link/v1";
-
-/// The e-mail's acknowledgement token: stable for a notice and its expiry (a retried
-/// e-mail carries the same link), unguessable without the key.
-pub fn ack_token(
-    key: &[u8],
-    notification_id: uuid::Uuid,
-    expires_at: chrono::DateTime<Utc>,
-) -> String {
-    let mut mac = Hmac::<Sha256>::new_from_slice(key).expect("any key length");
-    mac.update(b"ack:");
-    mac.update(notification_id.as_bytes());
-    mac.update(&expires_at.timestamp().to_be_bytes());
-    hex::encode(mac.finalize().into_bytes())
 }
 
 /// Exponential backoff: base × 2^(attempt−1), capped, with ±10 % jitter so retries of
@@ -393,19 +219,5 @@ mod tests {
         assert!((54.0..=66.0).contains(&secs(2)));
         assert!((216.0..=264.0).contains(&secs(4)));
         assert!((3240.0..=3960.0).contains(&secs(20)));
-    }
-
-    #[test]
-    fn ack_tokens_are_stable_per_notice_and_keyed() {
-        let n = uuid::Uuid::new_v4();
-        let at = Utc::now();
-        assert_eq!(ack_token(b"k", n, at), ack_token(b"k", n, at));
-        assert_ne!(ack_token(b"k", n, at), ack_token(b"other", n, at));
-        assert_ne!(
-            ack_token(b"k", n, at),
-            ack_token(b"k", uuid::Uuid::new_v4(), at)
-        );
-        let later = at + chrono::Duration::days(1);
-        assert_ne!(ack_token(b"k", n, at), ack_token(b"k", n, later));
     }
 }

@@ -1,12 +1,137 @@
-//! One module per delivery channel, each with the same shape: build the request from
-//! an `Outgoing` delivery and say whether a failure is worth retrying.
+//! One module per delivery channel, each with the same shape: a `Sender` that builds
+//! the request from an `Outgoing` delivery and says whether a failure is worth
+//! retrying. `senders` builds them all once at startup; the dispatcher only ever calls
+//! the trait, so it knows nothing of any channel's details.
 
 pub mod email;
 pub mod slack;
 pub mod sms;
 pub mod webhook;
 
+use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
+use std::sync::Arc;
 use std::time::Duration;
+
+use policy::outbound::{OutboundPolicy, Target};
+use sqlx::PgPool;
+use store::notifications::{Channel, Outgoing};
+use store::sealed::SecretBox;
+
+use super::settings::NotifySettings;
+use super::templates::{labels, NoticeContext, TemplateError, Templates};
+
+/// What `Sender::send` returns: a boxed future, so senders can sit behind `dyn`
+/// (an `async fn` in a trait cannot) without the `async-trait` crate.
+pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+
+/// One delivery channel. A send is one attempt; retries, backoff, leases, quiet
+/// hours and the delivery log are the dispatcher's.
+pub trait Sender: Send + Sync {
+    fn channel(&self) -> Channel;
+    /// Sends `delivery`; every attempt of it carries its id (`delivery_id`) for the
+    /// receiver to drop repeats.
+    fn send<'a>(&'a self, delivery: &'a Outgoing) -> SendFuture<'a>;
+}
+
+/// One sender per channel the dispatcher sends on.
+pub type Senders = HashMap<Channel, Arc<dyn Sender>>;
+
+/// Builds every channel's sender from the settings: a bad template, key, token file or
+/// address stops the alerter here, at startup, rather than at send time.
+pub fn senders(pool: &PgPool, settings: &NotifySettings) -> anyhow::Result<Senders> {
+    let templates = Arc::new(Templates::load(settings.templates_dir.as_deref())?);
+    let secrets = Arc::new(Secrets(
+        settings
+            .secrets_key_file
+            .as_deref()
+            .map(SecretBox::from_file)
+            .transpose()?,
+    ));
+    let outbound = OutboundPolicy {
+        allow_internal: settings.allow_internal_targets,
+    };
+    let timeout = Duration::from_secs(settings.http_timeout_secs);
+    let merchant_http = merchant_http_client(timeout, outbound)?;
+    let all: [Arc<dyn Sender>; 4] = [
+        Arc::new(email::EmailSender::new(
+            pool.clone(),
+            settings,
+            templates.clone(),
+            &secrets,
+        )?),
+        Arc::new(webhook::WebhookSender {
+            client: merchant_http.clone(),
+            outbound,
+            secrets: secrets.clone(),
+        }),
+        Arc::new(slack::SlackSender {
+            client: merchant_http,
+            outbound,
+            secrets,
+            templates: templates.clone(),
+        }),
+        Arc::new(sms::SmsSender::new(
+            settings,
+            http_client(timeout)?,
+            templates,
+        )?),
+    ];
+    let senders: Senders = all.into_iter().map(|s| (s.channel(), s)).collect();
+    // Every channel the outbox holds deliveries for must have its sender, or its
+    // deliveries would wait forever.
+    if let Some(missing) = Channel::dispatched().find(|c| !senders.contains_key(c)) {
+        anyhow::bail!("no sender for the {missing} channel");
+    }
+    Ok(senders)
+}
+
+/// The key that opens merchants' sealed webhook secrets and Slack URLs, when configured.
+pub struct Secrets(pub Option<SecretBox>);
+
+impl Secrets {
+    /// Opens a merchant's sealed `what`; details never carry the secret itself.
+    pub fn open(&self, sealed: Option<&[u8]>, what: &str) -> Result<String, SendError> {
+        let sealed =
+            sealed.ok_or_else(|| SendError::Permanent(format!("merchant has no {what}")))?;
+        let secrets = self.0.as_ref().ok_or_else(|| {
+            SendError::Retryable("NOTIFICATION_SECRETS_KEY_FILE is not configured".into())
+        })?;
+        secrets.open(sealed).map_err(|_| {
+            SendError::Permanent(format!("the stored {what} cannot be opened with this key"))
+        })
+    }
+}
+
+/// What the templates of the e-mail, Slack and SMS channels may use for a delivery.
+pub fn context(o: &Outgoing, ack_url: String) -> NoticeContext {
+    let (upgrade_type_label, priority_label) = labels(&o.locale, &o.upgrade_type, &o.priority);
+    NoticeContext {
+        merchant_name: o.merchant_name.clone(),
+        site: o
+            .site_host
+            .clone()
+            .unwrap_or_else(|| o.installation_id.to_string()),
+        cms: o.cms.clone(),
+        from_version: o.from_version.clone(),
+        to_version: o.to_version.clone(),
+        upgrade_type: o.upgrade_type.clone(),
+        upgrade_type_label,
+        priority: o.priority.clone(),
+        priority_label,
+        critical: o.critical,
+        message: o.message.clone(),
+        ack_url,
+        reference: o.delivery_id.to_string(),
+        reference_short: o.delivery_id.simple().to_string()[..8].to_owned(),
+    }
+}
+
+/// A template that does not render is the template's fault: retrying cannot help.
+pub fn template_error(e: TemplateError) -> SendError {
+    SendError::Permanent(e.to_string())
+}
 
 /// How a send failed. Details never carry secrets, addresses or phone numbers.
 #[derive(Debug, Clone, PartialEq)]
@@ -78,8 +203,6 @@ pub fn checked_url(
         .map(String::from)
         .map_err(|r| SendError::Permanent(format!("target refused: {r}")))
 }
-
-use policy::outbound::{OutboundPolicy, Target};
 
 struct GuardedResolver {
     policy: OutboundPolicy,

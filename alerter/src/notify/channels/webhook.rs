@@ -6,12 +6,15 @@
 //! a `t` more than 5 minutes from their clock (the replay window). `Webhook-Id` (the
 //! delivery id) is the same on every retry: a receiver that saw it drops the repeat.
 
+use std::sync::Arc;
+
 use hmac::{Hmac, Mac};
+use policy::outbound::{OutboundPolicy, Target};
 use serde_json::json;
 use sha2::Sha256;
-use store::notifications::Outgoing;
+use store::notifications::{Channel, Outgoing};
 
-use super::{http_outcome, transport_error, SendError};
+use super::{checked_url, http_outcome, transport_error, Secrets, SendError, SendFuture, Sender};
 
 pub const SIGNATURE_HEADER: &str = "x-plugin-telemetry-signature";
 pub const ID_HEADER: &str = "webhook-id";
@@ -47,8 +50,41 @@ pub fn body(o: &Outgoing) -> String {
     .to_string()
 }
 
+/// The webhook channel: the merchant's URL (checked by `policy::outbound` here and
+/// again at connect time) and their signing secret (sealed).
+pub struct WebhookSender {
+    /// The client for merchants' URLs (`merchant_http_client`).
+    pub client: reqwest::Client,
+    pub outbound: OutboundPolicy,
+    pub secrets: Arc<Secrets>,
+}
+
+impl WebhookSender {
+    async fn deliver(&self, o: &Outgoing) -> Result<(), SendError> {
+        let secret = self
+            .secrets
+            .open(o.webhook_secret_sealed.as_deref(), "webhook secret")?;
+        let url = o
+            .webhook_url
+            .as_deref()
+            .ok_or_else(|| SendError::Permanent("merchant has no webhook URL".into()))?;
+        let url = checked_url(&self.outbound, url, Target::Webhook)?;
+        post(&self.client, o, &url, &secret).await
+    }
+}
+
+impl Sender for WebhookSender {
+    fn channel(&self) -> Channel {
+        Channel::Webhook
+    }
+
+    fn send<'a>(&'a self, delivery: &'a Outgoing) -> SendFuture<'a> {
+        Box::pin(self.deliver(delivery))
+    }
+}
+
 /// Posts to `url` (the merchant's webhook URL, already checked by `policy::outbound`).
-pub async fn send(
+async fn post(
     client: &reqwest::Client,
     o: &Outgoing,
     url: &str,
