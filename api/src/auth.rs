@@ -1,6 +1,8 @@
 //! Who is calling: the bearer token is looked up (by hash) on every request, so a
 //! disabled agent or a role change takes effect at once, and each route group states
-//! the least role it needs (`routes::router`).
+//! the least role it needs (`routes::router`). Every refusal here (429, 401, 403)
+//! comes before the handler: no input is validated and nothing but the token is looked
+//! up for a caller who may not call the route.
 
 use std::net::IpAddr;
 use std::sync::Arc;
@@ -13,7 +15,7 @@ use store::agents::{Agent, Role};
 use store::audit::Actor;
 
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 /// The authenticated agent and where the request came from (for the audit log).
 #[derive(Debug, Clone)]
@@ -72,7 +74,9 @@ pub async fn require(
         e
     };
     let token = bearer(request.headers()).map_err(failed)?;
-    let agent = store::agents::authenticate(&state.pool, token)
+    let agent = state
+        .agent_tokens
+        .agent_for(token)
         .await?
         .ok_or(ApiError::InvalidToken)
         .map_err(failed)?;

@@ -37,10 +37,38 @@ pub enum ApiError {
     #[error("{message}")]
     Conflict { code: &'static str, message: String },
     #[error("{0} is unavailable; retry later")]
-    Unavailable(&'static str),
+    Unavailable(Dependency),
     /// Too many failed authentications from this address.
     #[error("too many failed authentications from this address; retry later")]
     RateLimited { retry_after_secs: u64 },
+}
+
+/// A service the API reads from; when one cannot answer, the client gets 503 with
+/// Retry-After and a code naming which (clients and runbooks match on the code).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Dependency {
+    Postgres,
+    ClickHouse,
+}
+
+impl Dependency {
+    /// The stable problem code.
+    pub fn code(self) -> &'static str {
+        match self {
+            Dependency::Postgres => "database_unavailable",
+            Dependency::ClickHouse => "clickhouse_unavailable",
+        }
+    }
+}
+
+impl std::fmt::Display for Dependency {
+    /// The name the problem's `detail` shows.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Dependency::Postgres => "PostgreSQL",
+            Dependency::ClickHouse => "ClickHouse",
+        })
+    }
 }
 
 /// The problem document (RFC 9457) plus this API's stable `code` and the `field`.
@@ -77,8 +105,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType => "unsupported_media_type",
             ApiError::Conflict { code, .. } => code,
             ApiError::RateLimited { .. } => "rate_limited",
-            ApiError::Unavailable("PostgreSQL") => "database_unavailable",
-            ApiError::Unavailable(_) => "clickhouse_unavailable",
+            ApiError::Unavailable(dependency) => dependency.code(),
         }
     }
 
@@ -101,14 +128,14 @@ impl From<sqlx::Error> for ApiError {
     fn from(e: sqlx::Error) -> Self {
         // The cause goes to the log; the client learns only that it may retry.
         tracing::error!(error = %e, "PostgreSQL query failed");
-        ApiError::Unavailable("PostgreSQL")
+        ApiError::Unavailable(Dependency::Postgres)
     }
 }
 
 impl From<clickhouse::error::Error> for ApiError {
     fn from(e: clickhouse::error::Error) -> Self {
         tracing::error!(error = %e, "ClickHouse query failed");
-        ApiError::Unavailable("ClickHouse")
+        ApiError::Unavailable(Dependency::ClickHouse)
     }
 }
 
@@ -317,5 +344,59 @@ mod nul_tests {
         assert_eq!(field(r#"{"reason":"plain"}"#), None);
         assert_eq!(field(r#"{"reason":"\\u0000 is text, not NUL"}"#), None);
         assert!(refuse_nul_in_json(br#"{"reason":"x\u0000y"}"#).is_err());
+    }
+}
+
+#[cfg(test)]
+mod unavailable_tests {
+    use super::*;
+
+    async fn problem(e: ApiError) -> (StatusCode, axum::http::HeaderMap, serde_json::Value) {
+        let r = e.into_response();
+        let (parts, body) = r.into_parts();
+        let bytes = axum::body::to_bytes(body, usize::MAX).await.expect("body");
+        let json = serde_json::from_slice(&bytes).expect("problem json");
+        (parts.status, parts.headers, json)
+    }
+
+    /// The answer when a dependency is down is part of the contract: the status, the
+    /// code (per dependency), Retry-After and the texts stay what clients have seen.
+    #[tokio::test]
+    async fn an_unavailable_dependency_is_a_503_with_its_own_code_and_retry_after() {
+        for (dependency, code, detail) in [
+            (
+                Dependency::Postgres,
+                "database_unavailable",
+                "PostgreSQL is unavailable; retry later",
+            ),
+            (
+                Dependency::ClickHouse,
+                "clickhouse_unavailable",
+                "ClickHouse is unavailable; retry later",
+            ),
+        ] {
+            let (status, headers, body) = problem(ApiError::Unavailable(dependency)).await;
+            assert_eq!(status, StatusCode::SERVICE_UNAVAILABLE);
+            assert_eq!(headers[header::RETRY_AFTER], "5");
+            assert_eq!(headers[header::CONTENT_TYPE], "application/problem+json");
+            assert_eq!(
+                body,
+                serde_json::json!({
+                    "type": format!("urn:plugin-telemetry:problem:{code}"),
+                    "title": "Service Unavailable",
+                    "status": 503,
+                    "detail": detail,
+                    "code": code,
+                })
+            );
+        }
+    }
+
+    #[test]
+    fn query_failures_name_the_dependency_that_failed() {
+        let pg = ApiError::from(sqlx::Error::PoolTimedOut);
+        assert!(matches!(pg, ApiError::Unavailable(Dependency::Postgres)));
+        let ch = ApiError::from(clickhouse::error::Error::Custom("down".into()));
+        assert!(matches!(ch, ApiError::Unavailable(Dependency::ClickHouse)));
     }
 }

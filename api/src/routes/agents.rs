@@ -7,26 +7,28 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use serde::{Deserialize, Serialize};
-use store::agents::{Agent, AgentError, AgentInfo, Role};
+use store::agents::AgentError;
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Body};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::agents::{Agent, AgentInfo, Role};
 
 /// Who the token belongs to and what it may do.
 #[utoipa::path(get, path = "/api/v1/auth/me", tag = "agents",
     responses((status = 200, body = Agent), (status = 401, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn me(Extension(caller): Extension<Caller>) -> Json<Agent> {
-    Json(caller.agent)
+    Json(caller.agent.into())
 }
 
 /// Every agent (tokens are never shown again).
 #[utoipa::path(get, path = "/api/v1/agents", tag = "agents",
     responses((status = 200, body = Vec<AgentInfo>)), security(("bearer" = [])))]
 pub async fn list(State(state): State<Arc<AppState>>) -> Result<Json<Vec<AgentInfo>>, ApiError> {
-    Ok(Json(store::agents::list(&state.pool).await?))
+    let agents = store::agents::list(&state.pool).await?;
+    Ok(Json(agents.into_iter().map(AgentInfo::from).collect()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -64,10 +66,17 @@ pub async fn create(
     Extension(caller): Extension<Caller>,
     Body(b): Body<CreateAgent>,
 ) -> Result<(StatusCode, Json<AgentCreated>), ApiError> {
-    let (agent, token) = store::agents::create(&state.pool, &b.name, b.role, &caller.actor())
-        .await
-        .map_err(agent_error)?;
-    Ok((StatusCode::CREATED, Json(AgentCreated { agent, token })))
+    let (agent, token) =
+        store::agents::create(&state.pool, &b.name, b.role.into(), &caller.actor())
+            .await
+            .map_err(agent_error)?;
+    Ok((
+        StatusCode::CREATED,
+        Json(AgentCreated {
+            agent: agent.into(),
+            token,
+        }),
+    ))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -98,8 +107,9 @@ pub async fn update(
             message: "you cannot disable yourself or lower your own role".into(),
         });
     }
-    let info = store::agents::update(&state.pool, id, b.role, b.disabled, &caller.actor())
+    let role = b.role.map(store::agents::Role::from);
+    let info = store::agents::update(&state.pool, id, role, b.disabled, &caller.actor())
         .await
         .map_err(agent_error)?;
-    Ok(Json(info))
+    Ok(Json(info.into()))
 }

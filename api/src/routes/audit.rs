@@ -6,11 +6,11 @@ use axum::extract::State;
 use axum::Json;
 use chrono::{DateTime, Utc};
 use serde::Deserialize;
-use store::audit::Entry;
 use utoipa::IntoParams;
 
 use crate::error::{ApiError, Params};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::audit::Entry;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,7 +42,6 @@ pub async fn query(
         until: q.until,
         before_id: q.before_id,
     };
-    Ok(Json(
-        store::audit::query(&state.pool, &query, q.limit.unwrap_or(100)).await?,
-    ))
+    let entries = store::audit::query(&state.pool, &query, q.limit.unwrap_or(100)).await?;
+    Ok(Json(entries.into_iter().map(Entry::from).collect()))
 }

@@ -1,4 +1,4 @@
-//! The seed's installation endpoints: the list, one installation, and the two Ops
+//! The original contract's installation endpoints: the list, one installation, and the two Ops
 //! actions on it (set a toggle, send an upgrade notice).
 
 use std::collections::BTreeMap;
@@ -8,22 +8,28 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
-use chrono::{DateTime, Duration, Utc};
+use chrono::{DateTime, Utc};
 use policy::advice::UpgradeAdvice;
+use policy::status::Status;
 use policy::toggles::EffectiveToggle;
 use policy::InstallationFacts;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use store::installations::{Cursor, Filter, Installation, Order, Page, Sort};
-use store::notifications::{NewNotice, Notice, Trigger};
+use store::installations::{Cursor, Filter, Installation};
+use store::notifications::{NewNotice, Trigger};
 use store::toggles::{NewToggle, ScopeSpec};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Body, Params};
-use crate::routes::toggles::{create_toggle, ToggleCreated};
-use crate::startup::AppState;
+use crate::requests::expiry;
+use crate::state::AppState;
+use crate::toggle_changes::create_toggle;
+use crate::views::health::RecentHeartbeat;
+use crate::views::installations::Page;
+use crate::views::notifications::Notice;
+use crate::views::toggles::ToggleCreated;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -46,6 +52,44 @@ pub struct ListQuery {
     pub limit: Option<i64>,
 }
 
+// The query values are the API's own, mapped onto `store`'s: renaming a store variant
+// cannot change what clients may send.
+
+/// What the list can be ordered by; each has an index ending in `id` for keyset pages.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum Sort {
+    #[default]
+    LastHeartbeatAt,
+    ErrorRate,
+}
+
+impl From<Sort> for store::installations::Sort {
+    fn from(s: Sort) -> Self {
+        match s {
+            Sort::LastHeartbeatAt => store::installations::Sort::LastHeartbeatAt,
+            Sort::ErrorRate => store::installations::Sort::ErrorRate,
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub enum Order {
+    #[default]
+    Desc,
+    Asc,
+}
+
+impl From<Order> for store::installations::Order {
+    fn from(o: Order) -> Self {
+        match o {
+            Order::Desc => store::installations::Order::Desc,
+            Order::Asc => store::installations::Order::Asc,
+        }
+    }
+}
+
 /// Installations, filtered, in keyset pages.
 #[utoipa::path(get, path = "/api/v1/plugins/list", tag = "installations", params(ListQuery),
     responses((status = 200, body = Page), (status = 422, body = crate::error::Problem)),
@@ -54,17 +98,16 @@ pub async fn list(
     State(state): State<Arc<AppState>>,
     Params(q): Params<ListQuery>,
 ) -> Result<Json<Page>, ApiError> {
-    if let Some(s) = &q.status {
-        if !store::installations::STATUSES.contains(&s.as_str()) {
+    let status = match q.status.as_deref().map(str::parse::<Status>).transpose() {
+        Ok(s) => s,
+        Err(_) => {
+            let names: Vec<&str> = Status::ALL.iter().map(|s| s.as_str()).collect();
             return Err(ApiError::invalid(
                 "status",
-                format!(
-                    "status must be one of {}",
-                    store::installations::STATUSES.join(", ")
-                ),
+                format!("status must be one of {}", names.join(", ")),
             ));
         }
-    }
+    };
     if let Some(l) = q.limit {
         if !(1..=store::installations::MAX_PAGE).contains(&l) {
             return Err(ApiError::invalid(
@@ -81,7 +124,7 @@ pub async fn list(
             None => None,
         };
     let filter = Filter {
-        status: q.status,
+        status,
         cms: q.cms,
         plugin_version: q.version,
         merchant_id: q.merchant_id,
@@ -90,18 +133,18 @@ pub async fn list(
     let page = store::installations::list(
         &state.pool,
         &filter,
-        q.sort.unwrap_or_default(),
-        q.order.unwrap_or_default(),
+        q.sort.unwrap_or_default().into(),
+        q.order.unwrap_or_default().into(),
         cursor.as_ref(),
         q.limit.unwrap_or(50),
     )
     .await?;
-    Ok(Json(page))
+    Ok(Json(page.into()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct InstallationDetail {
-    pub installation: Installation,
+    pub installation: crate::views::installations::Installation,
     /// key → the toggle in effect (scope, value, expiry, id).
     #[schema(value_type = Object)]
     pub toggles: BTreeMap<String, EffectiveToggle>,
@@ -110,11 +153,11 @@ pub struct InstallationDetail {
     pub upgrade: Option<UpgradeAdvice>,
     pub notifications: Vec<Notice>,
     /// Newest first; null when ClickHouse could not be read (see `warnings`).
-    pub recent_heartbeats: Option<Vec<store::health::RecentHeartbeat>>,
+    pub recent_heartbeats: Option<Vec<RecentHeartbeat>>,
     pub warnings: Vec<String>,
 }
 
-pub(crate) fn facts(i: &Installation) -> InstallationFacts {
+fn facts(i: &Installation) -> InstallationFacts {
     InstallationFacts {
         installation_id: i.reported_id,
         merchant_id: i.merchant_id,
@@ -134,7 +177,7 @@ async fn installation(state: &AppState, raw_id: &str) -> Result<Installation, Ap
 
 async fn advice(state: &AppState, i: &Installation) -> Result<Option<UpgradeAdvice>, ApiError> {
     let releases = store::registry::releases(&state.pool).await?;
-    let failing = i.error_rate > policy::FAILING_ERROR_RATE_PERCENT;
+    let failing = policy::is_failing(i.error_rate);
     Ok(policy::advice::advise(&facts(i), &releases, failing))
 }
 
@@ -170,7 +213,7 @@ pub async fn detail(
         match store::health::recent_heartbeats(&state.clickhouse, i.merchant_id, i.reported_id, 10)
             .await
         {
-            Ok(h) => Some(h),
+            Ok(h) => Some(h.into_iter().map(RecentHeartbeat::from).collect()),
             Err(e) => {
                 tracing::warn!(error = %e, "recent heartbeats not read");
                 warnings.push("ClickHouse is unavailable: recent heartbeats are not shown".into());
@@ -178,10 +221,10 @@ pub async fn detail(
             }
         };
     Ok(Json(InstallationDetail {
-        installation: i,
+        installation: i.into(),
         toggles,
         upgrade,
-        notifications,
+        notifications: notifications.into_iter().map(Notice::from).collect(),
         recent_heartbeats,
         warnings,
     }))
@@ -204,28 +247,7 @@ pub struct InstallationToggle {
     pub dry_run: bool,
 }
 
-pub(crate) fn expiry(
-    at: Option<DateTime<Utc>>,
-    in_hours: Option<f64>,
-) -> Result<Option<DateTime<Utc>>, ApiError> {
-    match (at, in_hours) {
-        (Some(_), Some(_)) => Err(ApiError::invalid(
-            "expires_in_hours",
-            "give expires_at or expires_in_hours, not both",
-        )),
-        (Some(at), None) => Ok(Some(at)),
-        (None, Some(h)) if h.is_finite() && h > 0.0 && h < 1e6 => {
-            Ok(Some(Utc::now() + Duration::seconds((h * 3600.0) as i64)))
-        }
-        (None, Some(_)) => Err(ApiError::invalid(
-            "expires_in_hours",
-            "expires_in_hours must be a positive number",
-        )),
-        (None, None) => Ok(None),
-    }
-}
-
-/// Sets a toggle on this installation (the seed's toggle endpoint).
+/// Sets a toggle on this installation (the original contract's toggle endpoint).
 #[utoipa::path(post, path = "/api/v1/plugins/{id}/toggle", tag = "installations",
     params(("id" = Uuid, Path, description = "installation id")),
     request_body = InstallationToggle,
@@ -288,7 +310,7 @@ pub async fn notify_upgrade(
         ));
     }
     let i = installation(&state, &raw_id).await?;
-    if i.status == "uninstalled" {
+    if i.status == Status::Uninstalled {
         return Err(ApiError::Conflict {
             code: "uninstalled",
             message: "the plugin is uninstalled from this site".into(),

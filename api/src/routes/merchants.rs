@@ -9,15 +9,14 @@ use axum::{Extension, Json};
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
-use store::api_keys::KeyInfo;
 use store::audit::{self, Change};
-use store::merchants::Merchant;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Body, Params};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::merchants::{KeyInfo, Merchant};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -49,7 +48,7 @@ pub async fn list(
     Ok(Json(
         merchants
             .into_iter()
-            .map(|m| shown_to(&caller, m))
+            .map(|m| shown_to(&caller, m.into()))
             .collect(),
     ))
 }
@@ -70,7 +69,7 @@ pub struct MerchantDetail {
     pub keys: Vec<KeyInfo>,
 }
 
-async fn merchant(state: &AppState, id: Uuid) -> Result<Merchant, ApiError> {
+async fn merchant(state: &AppState, id: Uuid) -> Result<store::merchants::Merchant, ApiError> {
     store::merchants::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("merchant {id}")))
@@ -86,9 +85,12 @@ pub async fn detail(
     Path(raw_id): Path<String>,
 ) -> Result<Json<MerchantDetail>, ApiError> {
     let id = parse_id(&raw_id, "merchant")?;
-    let merchant = shown_to(&caller, merchant(&state, id).await?);
+    let merchant = shown_to(&caller, merchant(&state, id).await?.into());
     let keys = store::api_keys::for_merchant(&state.pool, id).await?;
-    Ok(Json(MerchantDetail { merchant, keys }))
+    Ok(Json(MerchantDetail {
+        merchant,
+        keys: keys.into_iter().map(KeyInfo::from).collect(),
+    }))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]

@@ -24,7 +24,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 
 use crate::auth::require;
 use crate::error::ApiError;
-use crate::startup::AppState;
+use crate::state::AppState;
 
 const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
 /// Ops requests are small; anything larger is a mistake or an attack.

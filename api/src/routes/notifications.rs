@@ -7,13 +7,14 @@ use axum::http::StatusCode;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
-use store::notifications::{Attempt, Delivery, Notice, NoticeFilter};
+use store::notifications::NoticeFilter;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Params};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::notifications::{Attempt, Delivery, Notice};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -42,9 +43,8 @@ pub async fn list(
         acked: q.acked,
         before: crate::error::page_before(q.before, q.before_id)?,
     };
-    Ok(Json(
-        store::notifications::list(&state.pool, &f, q.limit.unwrap_or(50)).await?,
-    ))
+    let notices = store::notifications::list(&state.pool, &f, q.limit.unwrap_or(50)).await?;
+    Ok(Json(notices.into_iter().map(Notice::from).collect()))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -70,9 +70,9 @@ pub async fn detail(
         .ok_or_else(|| ApiError::NotFound(format!("notification {id}")))?;
     let (deliveries, attempts) = store::notifications::delivery_log(&state.pool, id).await?;
     Ok(Json(NoticeDetail {
-        notification,
-        deliveries,
-        attempts,
+        notification: notification.into(),
+        deliveries: deliveries.into_iter().map(Delivery::from).collect(),
+        attempts: attempts.into_iter().map(Attempt::from).collect(),
     }))
 }
 

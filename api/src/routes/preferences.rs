@@ -8,29 +8,30 @@ use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Form, Json};
 use serde::Deserialize;
-use store::notifications::{Preferences, PreferencesUpdate, CHANNELS};
+use store::notifications::{Channel, Preferences, PreferencesUpdate};
 use utoipa::ToSchema;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Body, Params};
-use crate::startup::AppState;
+use crate::state::AppState;
+// The API's own type; `Preferences` alone is the store row it is made from.
+use crate::views::preferences as view;
 
 /// A merchant's notification preferences.
 #[utoipa::path(get, path = "/api/v1/merchants/{id}/notification-preferences", tag = "merchants",
     params(("id" = Uuid, Path)),
-    responses((status = 200, body = Preferences), (status = 404, body = crate::error::Problem)),
+    responses((status = 200, body = view::Preferences), (status = 404, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn get(
     State(state): State<Arc<AppState>>,
     Path(raw_id): Path<String>,
-) -> Result<Json<Preferences>, ApiError> {
+) -> Result<Json<view::Preferences>, ApiError> {
     let id = parse_id(&raw_id, "merchant")?;
     store::merchants::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("merchant {id}")))?;
-    Ok(Json(
-        store::notifications::preferences(&state.pool, id).await?,
-    ))
+    let preferences = store::notifications::preferences(&state.pool, id).await?;
+    Ok(Json(preferences.into()))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -83,7 +84,7 @@ fn endpoint_url(
 /// Replaces a merchant's notification preferences.
 #[utoipa::path(put, path = "/api/v1/merchants/{id}/notification-preferences", tag = "merchants",
     params(("id" = Uuid, Path)), request_body = SetPreferences,
-    responses((status = 200, body = Preferences), (status = 404, body = crate::error::Problem),
+    responses((status = 200, body = view::Preferences), (status = 404, body = crate::error::Problem),
         (status = 422, body = crate::error::Problem)),
     security(("bearer" = [])))]
 pub async fn set(
@@ -91,18 +92,19 @@ pub async fn set(
     Extension(caller): Extension<Caller>,
     Path(raw_id): Path<String>,
     Body(b): Body<SetPreferences>,
-) -> Result<Json<Preferences>, ApiError> {
+) -> Result<Json<view::Preferences>, ApiError> {
     let id = parse_id(&raw_id, "merchant")?;
     store::merchants::get(&state.pool, id)
         .await?
         .ok_or_else(|| ApiError::NotFound(format!("merchant {id}")))?;
-    let current = store::notifications::preferences(&state.pool, id).await?;
+    let current: Preferences = store::notifications::preferences(&state.pool, id).await?;
     let mut channels = b.channels.clone();
-    if let Some(bad) = channels.iter().find(|c| !CHANNELS.contains(&c.as_str())) {
-        return Err(ApiError::invalid(
-            "channels",
-            format!("unknown channel {bad:?}: {}", CHANNELS.join(", ")),
-        ));
+    if let Some(Err(unknown)) = channels
+        .iter()
+        .map(|c| c.parse::<Channel>())
+        .find(Result::is_err)
+    {
+        return Err(ApiError::invalid("channels", unknown.to_string()));
     }
     channels.push("in_app".into());
     channels.sort();
@@ -203,9 +205,8 @@ pub async fn set(
         escalate: b.escalate,
     };
     store::notifications::set_preferences(&state.pool, id, &update, &caller.actor()).await?;
-    Ok(Json(
-        store::notifications::preferences(&state.pool, id).await?,
-    ))
+    let preferences = store::notifications::preferences(&state.pool, id).await?;
+    Ok(Json(preferences.into()))
 }
 
 #[derive(Debug, Deserialize)]

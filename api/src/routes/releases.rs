@@ -13,8 +13,8 @@ use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{ApiError, Body, Params};
-use crate::routes::toggles::Reason;
-use crate::startup::AppState;
+use crate::requests::Reason;
+use crate::state::AppState;
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]

@@ -1,4 +1,4 @@
-//! The seed's stats endpoints: the fleet overview (from memory, see `overview.rs`) and
+//! The original contract's stats endpoints: the fleet overview (from memory, see `overview.rs`) and
 //! one installation's daily health (ClickHouse).
 
 use std::sync::Arc;
@@ -6,13 +6,13 @@ use std::sync::Arc;
 use axum::extract::{Path, State};
 use axum::Json;
 use serde::{Deserialize, Serialize};
-use store::health::DailyHealth;
-use store::installations::FleetSummary;
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::error::{parse_id, ApiError, Params};
-use crate::startup::AppState;
+use crate::state::AppState;
+use crate::views::fleet::FleetSummary;
+use crate::views::health::DailyHealth;
 
 /// Active, outdated, high error rate and average error rate; by CMS; version adoption.
 #[utoipa::path(get, path = "/api/v1/plugins/stats/overview", tag = "stats",
@@ -22,7 +22,7 @@ pub async fn overview(State(state): State<Arc<AppState>>) -> Result<Json<FleetSu
         Some(s) => s,
         None => state.overview.refresh(&state.pool).await?,
     };
-    Ok(Json((*summary).clone()))
+    Ok(Json((*summary).clone().into()))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -69,6 +69,6 @@ pub async fn health(
     Ok(Json(Health {
         installation_id: id,
         days,
-        daily,
+        daily: daily.into_iter().map(DailyHealth::from).collect(),
     }))
 }

@@ -7,16 +7,18 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use chrono::{DateTime, Utc};
-use serde::{Deserialize, Serialize};
+use serde::Deserialize;
 use serde_json::Value;
-use store::toggles::{BlastRadius, ListFilter, NewToggle, ScopeSpec, ToggleError, ToggleInfo};
+use store::toggles::{ListFilter, NewToggle, ScopeSpec};
 use utoipa::{IntoParams, ToSchema};
 use uuid::Uuid;
 
 use crate::auth::Caller;
 use crate::error::{parse_id, ApiError, Body, Params};
-use crate::routes::installations::expiry;
-use crate::startup::AppState;
+use crate::requests::{expiry, Reason};
+use crate::state::AppState;
+use crate::toggle_changes::{create_toggle, toggle_error};
+use crate::views::toggles::{ToggleCreated, ToggleInfo};
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
@@ -48,9 +50,8 @@ pub async fn list(
         cms: q.cms,
         all: q.all,
     };
-    Ok(Json(
-        store::toggles::list(&state.pool, &filter, q.limit.unwrap_or(200)).await?,
-    ))
+    let toggles = store::toggles::list(&state.pool, &filter, q.limit.unwrap_or(200)).await?;
+    Ok(Json(toggles.into_iter().map(ToggleInfo::from).collect()))
 }
 
 /// A toggle at any scope: `scope` is installation (with installation_id), merchant
@@ -72,15 +73,6 @@ pub struct CreateToggle {
     pub expires_in_hours: Option<f64>,
     #[serde(default)]
     pub dry_run: bool,
-}
-
-#[derive(Debug, Serialize, ToSchema)]
-pub struct ToggleCreated {
-    /// Null on a dry run.
-    pub toggle_id: Option<Uuid>,
-    pub dry_run: bool,
-    /// Installations (not uninstalled) and merchants the scope reaches now.
-    pub blast_radius: BlastRadius,
 }
 
 fn required<T>(v: Option<T>, field: &str, scope: &str) -> Result<T, ApiError> {
@@ -154,70 +146,6 @@ fn scope(b: &CreateToggle) -> Result<ScopeSpec, ApiError> {
     }
 }
 
-fn toggle_error(e: ToggleError) -> ApiError {
-    match e {
-        ToggleError::Invalid(m) => ApiError::Invalid {
-            field: None,
-            message: m,
-        },
-        ToggleError::UnknownInstallation(id) => ApiError::NotFound(format!("installation {id}")),
-        ToggleError::NotFound(id) => ApiError::NotFound(format!("active toggle {id}")),
-        ToggleError::Database(e) => e.into(),
-    }
-}
-
-/// Validates, reports the blast radius, and (unless a dry run) writes the toggle and
-/// its audit row. Shared by both toggle endpoints.
-pub(crate) async fn create_toggle(
-    state: &AppState,
-    caller: &Caller,
-    t: NewToggle,
-    dry_run: bool,
-) -> Result<(StatusCode, Json<ToggleCreated>), ApiError> {
-    if let ScopeSpec::Merchant(m) = &t.scope {
-        store::merchants::get(&state.pool, *m)
-            .await?
-            .ok_or_else(|| ApiError::NotFound(format!("merchant {m}")))?;
-    }
-    // Validate before the dry run answers, so a preview never promises what create refuses.
-    policy::toggles::validate(
-        &t.key,
-        &t.value,
-        &t.reason,
-        t.expires_at,
-        Utc::now(),
-        state.toggle_max_duration,
-    )
-    .map_err(|m| ApiError::Invalid {
-        field: None,
-        message: m,
-    })?;
-    let blast_radius = store::toggles::blast_radius(&state.pool, &t.scope)
-        .await
-        .map_err(toggle_error)?;
-    if dry_run {
-        return Ok((
-            StatusCode::OK,
-            Json(ToggleCreated {
-                toggle_id: None,
-                dry_run: true,
-                blast_radius,
-            }),
-        ));
-    }
-    let id = store::toggles::create(&state.pool, &t, &caller.actor(), state.toggle_max_duration)
-        .await
-        .map_err(toggle_error)?;
-    Ok((
-        StatusCode::CREATED,
-        Json(ToggleCreated {
-            toggle_id: Some(id),
-            dry_run: false,
-            blast_radius,
-        }),
-    ))
-}
-
 /// Creates a toggle at any scope, or previews its blast radius (`dry_run`).
 #[utoipa::path(post, path = "/api/v1/toggles", tag = "toggles", request_body = CreateToggle,
     responses((status = 201, body = ToggleCreated), (status = 200, body = ToggleCreated, description = "dry run"),
@@ -237,12 +165,6 @@ pub async fn create(
         expires_at: expiry(body.expires_at, body.expires_in_hours)?,
     };
     create_toggle(&state, &caller, t, body.dry_run).await
-}
-
-#[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
-pub struct Reason {
-    pub reason: String,
 }
 
 /// Revokes a toggle; plugins stop receiving it within a second.
