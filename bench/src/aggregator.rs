@@ -96,7 +96,7 @@ async fn measure(
     let ds = fleet::generate(m.id, installations, per_installation, 0, span, 5);
     let n = ds.heartbeats.len();
 
-    env.services(&["stop", "aggregator"]);
+    let paused = env.stop_service("stop", "aggregator");
     let c = consumer("bench-watermarks")?;
     let before = high_watermarks(&c)?;
     let producer = Producer::new();
@@ -109,7 +109,7 @@ async fn measure(
     anyhow::ensure!(read >= n, "baseline read {read} of {n}");
 
     let started = Instant::now();
-    env.services(&["start", "aggregator"]);
+    paused.end();
     let deadline = started + Duration::from_secs(1800);
     let http = reqwest::Client::new();
     // (when, how many) at the first sight of written records.

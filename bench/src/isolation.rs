@@ -16,18 +16,20 @@ pub async fn while_paused<T>(
     services: &[&str],
     scenario: impl Future<Output = anyhow::Result<T>>,
 ) -> anyhow::Result<T> {
-    for s in services {
-        env.services(&["stop", s]);
-    }
+    // Each comes back when its guard ends, or drops if the scenario panics.
+    let paused: Vec<e2e::Outage> = services
+        .iter()
+        .map(|s| env.stop_service("stop", s))
+        .collect();
     let result = scenario.await;
-    resume(env, services).await?;
+    resume(env, paused).await?;
     result
 }
 
 /// Starts them again and waits until the Ops API answers (later scenarios call it).
-async fn resume(env: &TestEnv, services: &[&str]) -> anyhow::Result<()> {
-    for s in services {
-        env.services(&["start", s]);
+async fn resume(env: &TestEnv, paused: Vec<e2e::Outage>) -> anyhow::Result<()> {
+    for p in paused {
+        p.end();
     }
     let http = reqwest::Client::new();
     let deadline = Instant::now() + Duration::from_secs(60);

@@ -2,7 +2,10 @@
 //! (ingest, Kafka, aggregator, ClickHouse, PostgreSQL) as `dev/test` starts it.
 //!
 //! Tests isolate themselves by creating their own merchant, never by cleaning tables.
-//! A service that is not reachable fails the test with the reason; nothing is skipped.
+//! Every test here needs the live stack, so each is `#[ignore]`d with that reason:
+//! plain `cargo test` lists them as ignored, `dev/test` runs them (`--include-ignored`)
+//! after starting the stack. A service that is not reachable then fails the test with
+//! the reason.
 
 pub mod fleet;
 pub mod kafka;
@@ -53,6 +56,59 @@ impl Drop for ServiceProcess {
     fn drop(&mut self) {
         let _ = self.0.kill();
         let _ = self.0.wait();
+    }
+}
+
+/// What a drill changed in the stack, undone by `end` or, whatever happens to the
+/// test (a failed assertion unwinds through it), on drop.
+pub struct Outage {
+    root: std::path::PathBuf,
+    script: &'static str,
+    undo: Vec<String>,
+    ended: bool,
+}
+
+impl Outage {
+    fn new(root: &std::path::Path, script: &'static str, undo: &[&str]) -> Self {
+        Self {
+            root: root.to_path_buf(),
+            script,
+            undo: undo.iter().map(|a| a.to_string()).collect(),
+            ended: false,
+        }
+    }
+
+    /// Undoes it now; fails the test if that fails.
+    pub fn end(mut self) {
+        self.ended = true;
+        let args: Vec<&str> = self.undo.iter().map(String::as_str).collect();
+        run_script(&self.root, self.script, &args).unwrap_or_else(|e| panic!("{e}"));
+    }
+}
+
+impl Drop for Outage {
+    fn drop(&mut self) {
+        if !self.ended {
+            let args: Vec<&str> = self.undo.iter().map(String::as_str).collect();
+            if let Err(e) = run_script(&self.root, self.script, &args) {
+                eprintln!("could not undo a drill: {e}");
+            }
+        }
+    }
+}
+
+fn run_script(root: &std::path::Path, script: &str, args: &[&str]) -> Result<(), String> {
+    let out = std::process::Command::new(root.join(script))
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run {script}: {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "{script} {args:?} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ))
     }
 }
 
@@ -439,26 +495,29 @@ impl TestEnv {
         target.join("debug").join(name)
     }
 
-    /// Runs `dev/stack <args>` (start/stop a backing service) and fails with its output.
-    pub fn stack(&self, args: &[&str]) {
-        self.script("dev/stack", args);
+    /// Stops a backing service (`dev/stack stop <name>`: kafka, postgres, clickhouse)
+    /// until the returned guard ends or drops: a drill that fails half-way still
+    /// leaves the stack running.
+    pub fn stop_stack(&self, name: &str) -> Outage {
+        self.script("dev/stack", &["stop", name]);
+        Outage::new(&self.root, "dev/stack", &["start", name])
     }
 
-    /// Runs `dev/services <args>` (start/stop/kill one of our services).
-    pub fn services(&self, args: &[&str]) {
-        self.script("dev/services", args);
+    /// Stops one of our services (`how`: stop, or kill for SIGKILL) until the guard
+    /// ends or drops.
+    pub fn stop_service(&self, how: &str, name: &str) -> Outage {
+        self.script("dev/services", &[how, name]);
+        Outage::new(&self.root, "dev/services", &["start", name])
+    }
+
+    /// Starts an extra service (e.g. `aggregator-2`) until the guard ends or drops.
+    pub fn extra_service(&self, name: &str) -> Outage {
+        self.script("dev/services", &["start", name]);
+        Outage::new(&self.root, "dev/services", &["stop", name])
     }
 
     fn script(&self, script: &str, args: &[&str]) {
-        let out = std::process::Command::new(self.root.join(script))
-            .args(args)
-            .output()
-            .unwrap_or_else(|e| panic!("cannot run {script}: {e}"));
-        assert!(
-            out.status.success(),
-            "{script} {args:?} failed: {}",
-            String::from_utf8_lossy(&out.stderr)
-        );
+        run_script(&self.root, script, args).unwrap_or_else(|e| panic!("{e}"));
     }
 
     /// A counter or gauge from a service's /metrics (0 when the series is absent).

@@ -44,6 +44,7 @@ fn console(env: &TestEnv, mode: &str, vars: &[(&str, &str)]) -> Value {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_operator_blocks_an_outdated_installation_from_the_console_and_a_viewer_cannot() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;

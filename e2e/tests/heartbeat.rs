@@ -8,8 +8,9 @@ use reqwest::StatusCode;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-/// The seed README's example body, verbatim but for its "uuid" placeholder.
-fn seed_body(merchant: Uuid) -> Value {
+/// The legacy body as the original contract's README shows it, verbatim but for its
+/// "uuid" placeholder.
+fn legacy_body(merchant: Uuid) -> Value {
     json!({
       "merchant_id": merchant,
       "cms": "woocommerce",
@@ -28,11 +29,12 @@ fn seed_body(merchant: Uuid) -> Value {
 }
 
 #[tokio::test]
-async fn the_seed_heartbeat_lands_in_clickhouse_and_postgres_within_5s() {
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
+async fn the_legacy_body_heartbeat_lands_in_clickhouse_and_postgres_within_5s() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
 
-    let reply = env.heartbeat(&m.key, &seed_body(m.id)).await;
+    let reply = env.heartbeat(&m.key, &legacy_body(m.id)).await;
     assert_eq!(reply.status, StatusCode::ACCEPTED, "{:?}", reply.body);
     assert_eq!(reply.body["status"], "accepted");
     assert_eq!(reply.body["next_heartbeat_in_secs"], 3600);
@@ -98,11 +100,12 @@ async fn the_seed_heartbeat_lands_in_clickhouse_and_postgres_within_5s() {
     );
 
     // The same legacy body again maps to the same (derived) installation.
-    let again = env.heartbeat(&m.key, &seed_body(m.id)).await;
+    let again = env.heartbeat(&m.key, &legacy_body(m.id)).await;
     assert_eq!(again.body["installation_id"], reply.body["installation_id"]);
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_thousand_concurrent_heartbeats_make_exactly_a_thousand_rows() {
     let env = std::sync::Arc::new(TestEnv::connect().await);
     let m = std::sync::Arc::new(env.merchant().await);
@@ -139,6 +142,7 @@ async fn a_thousand_concurrent_heartbeats_make_exactly_a_thousand_rows() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn keys_are_checked_and_refusals_write_nothing() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -192,6 +196,7 @@ async fn keys_are_checked_and_refusals_write_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn bad_bodies_get_the_right_status_and_code_and_write_nothing() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -314,6 +319,7 @@ async fn bad_bodies_get_the_right_status_and_code_and_write_nothing() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_unparsable_version_is_stored_as_given_and_flagged() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -338,6 +344,7 @@ async fn an_unparsable_version_is_stored_as_given_and_flagged() {
 /// Defect (issue 16.11): /readyz (a Kafka round trip per call) and /metrics were
 /// served to anyone on the internet-facing listener.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn health_readiness_and_metrics_answer() {
     let env = TestEnv::connect().await;
     for path in ["/readyz", "/metrics"] {
@@ -388,7 +395,8 @@ async fn health_readiness_and_metrics_answer() {
 }
 
 #[tokio::test]
-async fn the_alerter_publishes_the_seeds_fleet_gauges() {
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
+async fn the_alerter_publishes_the_original_contracts_fleet_gauges() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
     let body =
@@ -432,6 +440,7 @@ async fn the_alerter_publishes_the_seeds_fleet_gauges() {
 /// come after Kafka stored it, and the retry got a new event id). A plugin's
 /// `heartbeat_id` is now the event id, and the aggregator counts its first copy only.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_heartbeat_retried_with_its_heartbeat_id_counts_once() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;

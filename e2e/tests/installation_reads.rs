@@ -26,6 +26,7 @@ async fn raw_heartbeat(env: &TestEnv, event: Uuid, merchant: Uuid, installation:
 /// Defect (issue 16.18): the page read raw rows without collapsing a record replayed
 /// from Kafka (two rows with one event id until ClickHouse merges them).
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_replayed_heartbeat_is_listed_once() {
     let env = TestEnv::connect().await;
     let (merchant, installation, event) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
@@ -50,6 +51,7 @@ async fn a_replayed_heartbeat_is_listed_once() {
 /// Defect (issue 16.2, reads): the installation id is the plugin's choice, and a site
 /// cloned for another merchant sends the same one; its rows must not show here.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn another_merchants_rows_under_the_same_installation_id_are_not_read() {
     let env = TestEnv::connect().await;
     let (owner, other, installation) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());

@@ -38,6 +38,7 @@ fn post(path: &str, body: Value) -> Call {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn every_endpoint_refuses_the_roles_below_it() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -276,6 +277,7 @@ async fn every_endpoint_refuses_the_roles_below_it() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_operator_blocks_an_installation_its_next_heartbeat_carries_it_and_it_is_audited() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -395,6 +397,7 @@ fn assert_problem(r: &ApiReply, status: StatusCode, code: &str) {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn bad_input_gets_an_rfc9457_problem_with_a_stable_code() {
     let env = TestEnv::connect().await;
     let admin = env.agent(Role::Admin).await;
@@ -524,6 +527,7 @@ async fn bad_input_gets_an_rfc9457_problem_with_a_stable_code() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn the_list_filters_and_pages_through_installations() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -592,6 +596,7 @@ async fn the_list_filters_and_pages_through_installations() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_channels() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
@@ -707,6 +712,7 @@ async fn an_upgrade_notice_is_queued_once_per_throttle_window_on_the_merchants_c
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn an_api_key_is_shown_once_works_at_once_and_stops_at_once_when_revoked() {
     let env = TestEnv::connect().await;
     let admin = env.agent(Role::Admin).await;
@@ -811,6 +817,7 @@ async fn an_api_key_is_shown_once_works_at_once_and_stops_at_once_when_revoked()
 /// `revoked_at IS NULL`, so a key leaked during its grace stayed valid until the grace
 /// ended (404 on revoke, rotating again refused).
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_key_in_its_rotation_grace_is_revoked_at_once_and_can_be_rotated_again() {
     let env = TestEnv::connect().await;
     let admin = env.agent(Role::Admin).await;
@@ -893,6 +900,7 @@ async fn a_key_in_its_rotation_grace_is_revoked_at_once_and_can_be_rotated_again
 /// Defect (issue 16.7): a NUL character reached PostgreSQL, which refuses it in text,
 /// and the client got 503 `database_unavailable` instead of a 4xx naming the field.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn a_nul_character_in_any_text_field_is_a_422_naming_the_field() {
     let env = TestEnv::connect().await;
     let operator = env.agent(Role::Operator).await;
@@ -946,6 +954,7 @@ async fn a_nul_character_in_any_text_field_is_a_422_naming_the_field() {
 /// Defect (issue 16.15, merchants): pages were cut on `created_at` alone, so merchants
 /// created in one statement (one `now()`) were skipped on the next page.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn merchant_pages_cover_merchants_created_together_once() {
     let env = TestEnv::connect().await;
     let admin = env.agent(Role::Admin).await;
@@ -980,6 +989,7 @@ async fn merchant_pages_cover_merchants_created_together_once() {
 
 /// Defect (issue 16.11): viewers were shown merchants' e-mail addresses.
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn viewers_do_not_see_merchants_email_addresses() {
     let env = TestEnv::connect().await;
     let name = format!("Contact{}", Uuid::new_v4().simple());

@@ -34,6 +34,7 @@ async fn closed_within(stream: &mut TcpStream, limit: Duration) -> Option<Durati
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn slow_and_idle_clients_are_dropped_and_connections_are_capped() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;

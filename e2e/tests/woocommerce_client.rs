@@ -42,6 +42,7 @@ fn php(env: &TestEnv, m: &TestMerchant, state: &std::path::Path, phase: &str) ->
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn every_php_file_lints_clean() {
     let env = TestEnv::connect().await;
     let mut files = vec![
@@ -73,6 +74,7 @@ async fn every_php_file_lints_clean() {
 }
 
 #[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
 async fn the_woocommerce_client_applies_signed_toggles_and_backs_off() {
     let env = TestEnv::connect().await;
     let m = env.merchant().await;
