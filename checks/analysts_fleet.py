@@ -49,7 +49,7 @@ def _hb(name, merchant, cms, version, req, err, event_time, received) -> str:
 
 
 def _events() -> list[tuple]:
-    """(installation, type, time, code or to_version, event id) of the seed's events."""
+    """(installation, type, time, code or to_version, event id) of the fleet's events."""
     out = []
 
     def ev(name, kind, t, code="", eid=None):
@@ -82,8 +82,8 @@ def event_rows() -> list[str]:
 
 
 def parts_inserts() -> list[str]:
-    """The windows of the seed as the aggregator writes them (one segment, rules of
-    aggregator/src/sink/windows.rs): a record late for its minute counts nowhere, an
+    """The fleet's windows as the aggregator writes them (one segment, rules of
+    aggregator/src/window.rs): a record late for its minute counts nowhere, an
     event id counts once, windows sum what the heartbeats reported."""
     windows = {60: {}, 300: {}, 3600: {}}
     days, codes = {}, {}

@@ -26,7 +26,7 @@ def test_rules_are_valid():
 
 
 def test_rules_behave_as_their_unit_tests_say():
-    assert "SUCCESS" in run("promtool", "test", "rules", "rules.test.yml", cwd=ROOT / "tests" / "alerting")
+    assert "SUCCESS" in run("promtool", "test", "rules", "rules.test.yml", cwd=ROOT / "checks" / "alerting")
 
 
 def test_the_compose_prometheus_config_is_valid():

@@ -10,7 +10,7 @@ import pytest
 from chdb import session
 
 from conftest import ROOT, clickhouse_statements
-import analysts_seed as seed
+import analysts_fleet
 
 DOC = (ROOT / "docs" / "analysts.md").read_text()
 EXAMPLES = re.findall(r"### (\d+)\. .*?```sql\n(.*?)```.*?```text\n(.*?)```", DOC, re.S)
@@ -20,12 +20,11 @@ LIVE = os.environ.get("CLICKHOUSE_URL", "http://127.0.0.1:8123")
 @pytest.fixture(scope="module")
 def fleet():
     s = session.Session()
-    for path in sorted((ROOT / "migrations" / "clickhouse").glob("*.sql")):
-        for statement in clickhouse_statements(path.read_text()):
-            s.query(statement)
-    s.query("INSERT INTO plugin_telemetry.heartbeats VALUES " + ", ".join(seed.heartbeat_rows()))
-    s.query("INSERT INTO plugin_telemetry.events VALUES " + ", ".join(seed.event_rows()))
-    for statement in seed.parts_inserts():
+    for statement in clickhouse_statements():
+        s.query(statement)
+    s.query("INSERT INTO plugin_telemetry.heartbeats VALUES " + ", ".join(analysts_fleet.heartbeat_rows()))
+    s.query("INSERT INTO plugin_telemetry.events VALUES " + ", ".join(analysts_fleet.event_rows()))
+    for statement in analysts_fleet.parts_inserts():
         s.query(statement)
     yield s
     s.close()
@@ -37,7 +36,7 @@ def test_the_guide_has_at_least_ten_examples():
 
 @pytest.mark.parametrize("number,sql,expected", EXAMPLES, ids=[e[0] for e in EXAMPLES])
 def test_example_returns_the_documented_result(fleet, number, sql, expected):
-    got = str(fleet.query(seed.at_t(sql), "TabSeparated")).strip()
+    got = str(fleet.query(analysts_fleet.at_t(sql), "TabSeparated")).strip()
     assert got == expected.strip(), f"example {number}"
 
 

@@ -13,9 +13,8 @@ MIGRATIONS = sorted((ROOT / "migrations" / "clickhouse").glob("*.sql"))
 @pytest.fixture(scope="module")
 def ch():
     s = session.Session()
-    for path in MIGRATIONS:
-        for statement in clickhouse_statements(path.read_text()):
-            s.query(statement)
+    for statement in clickhouse_statements():
+        s.query(statement)
     yield s
     s.close()
 
@@ -27,9 +26,8 @@ def test_there_are_migrations():
 def test_migrations_are_idempotent(ch):
     # Applying again must succeed: ClickHouse DDL is not transactional, so migrate
     # re-runs a half-applied file whole.
-    for path in MIGRATIONS:
-        for statement in clickhouse_statements(path.read_text()):
-            ch.query(statement)
+    for statement in clickhouse_statements():
+        ch.query(statement)
 
 
 def test_a_replayed_heartbeat_collapses_under_final(ch):

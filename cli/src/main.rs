@@ -1,6 +1,7 @@
 //! ptctl: the operator's command line. Admin tasks that must work before the Ops API
 //! exists (migrations, the first merchant and key) and the fleet simulator.
 
+mod migrations;
 mod ops;
 mod probe;
 mod simulate;
@@ -27,6 +28,9 @@ struct Cli {
 enum Command {
     /// Apply missing PostgreSQL and ClickHouse migrations (safe to re-run).
     Migrate,
+    /// The migrations' SQL as `migrate` sends it (needs no database).
+    #[command(subcommand)]
+    Migrations(migrations::Command),
     /// Merchants.
     #[command(subcommand)]
     Merchant(MerchantCommand),
@@ -80,6 +84,10 @@ enum KeyCommand {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
+    // Needs no database, and prints JSON: answer before logging and connecting.
+    if let Command::Migrations(cmd) = &cli.command {
+        return migrations::run(cmd);
+    }
     runtime::logging::init(runtime::logging::LogFormat::Pretty);
     let pool = store::postgres::connect(&cli.postgres.database_url, 4).await?;
     match cli.command {
@@ -116,6 +124,7 @@ async fn main() -> anyhow::Result<()> {
             }
             println!("revoked {id}");
         }
+        Command::Migrations(_) => unreachable!("answered before connecting"),
         Command::Simulate(args) => simulate::run(&pool, args).await?,
         Command::Version(cmd) => ops::version(&pool, cmd).await?,
         Command::Toggle(cmd) => ops::toggle(&pool, cmd).await?,

@@ -37,7 +37,7 @@ pub struct Args {
     /// Stop after this many requests (0: no limit).
     #[arg(long, default_value_t = 0)]
     max_requests: u64,
-    /// Share of installations that send the seed's legacy body (no installation_id).
+    /// Share of installations that send the legacy body (no installation_id).
     #[arg(long, default_value_t = 0.2)]
     legacy_share: f64,
     /// Seed of the fleet's random shape, so runs are comparable.
@@ -48,7 +48,7 @@ pub struct Args {
     report_every_secs: u64,
 }
 
-/// CMS mix and the versions in the field, newest first (the seed's registry).
+/// CMS mix and the versions in the field, newest first (the original contract's registry).
 const FLEET: &[(&str, f64, &[&str])] = &[
     ("woocommerce", 0.55, &["1.3.5", "1.3.0", "1.2.0"]),
     ("prestashop", 0.20, &["2.1.0", "2.0.3", "1.9.8"]),

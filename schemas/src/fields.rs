@@ -46,7 +46,7 @@ impl<'a> Fields<'a> {
         self.map.get(name).filter(|v| !v.is_null())
     }
 
-    /// The first of `names` present (aliases kept for the seed's field names).
+    /// The first of `names` present (aliases kept for the original contract's field names).
     fn first(&self, names: &[&'static str]) -> Option<(&'static str, &'a Value)> {
         names.iter().find_map(|n| self.get(n).map(|v| (*n, v)))
     }

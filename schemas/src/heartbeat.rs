@@ -1,9 +1,9 @@
 //! `POST /api/v1/plugins/heartbeat`: the body plugins send and its validated form.
 //!
-//! Two bodies are accepted: the seed's legacy one `{merchant_id, cms, plugin_version,
-//! sdk_language, errors_last_hour}` (with its optional `php_version`, `wordpress_version`,
-//! `environment`, `server_info`) and the full one (installation_id, site_host,
-//! cms_version, runtime_version, requests_last_hour, last_error_code, sent_at).
+//! Two bodies are accepted: the original contract's legacy body `{merchant_id, cms,
+//! plugin_version, sdk_language, errors_last_hour}` (with its optional `php_version`,
+//! `wordpress_version`, `environment`, `server_info`) and the full one (installation_id,
+//! site_host, cms_version, runtime_version, requests_last_hour, last_error_code, sent_at).
 //! Unknown fields are ignored so that newer plugins keep working against older servers.
 
 use std::collections::BTreeMap;
@@ -20,7 +20,7 @@ use crate::version;
 /// Largest accepted body; larger ones get 413 before any parsing.
 pub const MAX_BODY_BYTES: usize = 64 * 1024;
 
-/// CMS values the platform ships plugins for (the seed's list).
+/// CMS values the platform ships plugins for (the original contract's list).
 pub const KNOWN_CMS: &[&str] = &[
     "woocommerce",
     "prestashop",
@@ -64,7 +64,7 @@ pub struct Heartbeat {
     pub site_host: Option<String>,
     pub environment: String,
     pub requests_last_hour: Option<u64>,
-    /// A number, not an integer: the seed's plugins send values like 0.5.
+    /// A number, not an integer: plugins sending the legacy body send values like 0.5.
     pub errors_last_hour: f64,
     pub last_error_code: Option<String>,
     pub server_info: BTreeMap<String, String>,
@@ -193,8 +193,9 @@ mod tests {
         HeartbeatRequest::parse(v.to_string().as_bytes())
     }
 
-    /// The seed README's example body, with a real UUID for its "uuid" placeholder.
-    fn seed_body() -> Value {
+    /// The legacy body as the original contract's README shows it, with a real UUID for
+    /// its "uuid" placeholder.
+    fn legacy_body() -> Value {
         json!({
           "merchant_id": "0b7d6a1e-4f0c-4b8e-9a57-3d2f1c0e9b8a",
           "cms": "woocommerce",
@@ -213,8 +214,8 @@ mod tests {
     }
 
     #[test]
-    fn accepts_the_seed_body_and_maps_its_aliases() {
-        let r = parse(seed_body()).expect("seed body is valid");
+    fn accepts_the_legacy_body_and_maps_its_aliases() {
+        let r = parse(legacy_body()).expect("legacy body is valid");
         assert!(r.merchant_id.is_some());
         assert!(r.installation_id.is_none());
         let h = r.heartbeat;
@@ -263,7 +264,7 @@ mod tests {
 
     #[test]
     fn an_unparsable_version_is_kept_and_flagged() {
-        let mut b = seed_body();
+        let mut b = legacy_body();
         b["plugin_version"] = json!("nightly-build");
         let h = parse(b).expect("still accepted").heartbeat;
         assert_eq!(h.plugin_version, "nightly-build");
@@ -369,7 +370,7 @@ mod tests {
 
     #[test]
     fn error_rate_is_per_hundred_requests_and_capped() {
-        let mut h = parse(seed_body()).expect("valid").heartbeat;
+        let mut h = parse(legacy_body()).expect("valid").heartbeat;
         let cases = [
             (None, 5.0, 0.0),
             (Some(0), 5.0, 0.0),

@@ -7,7 +7,8 @@ use uuid::Uuid;
 const INSTALLATION_NAMESPACE: Uuid = Uuid::from_u128(0x6f1c_2b7e_94d3_4a8f_b1e5_3c0d_9a27_e468);
 
 /// The id of an installation that sent none: deterministic in (merchant, site host, cms),
-/// so the seed's minimal body keeps mapping to one installation across heartbeats.
+/// so a legacy body (it has no installation id) keeps mapping to one installation across
+/// heartbeats.
 pub fn derive_installation_id(merchant_id: Uuid, site_host: Option<&str>, cms: &str) -> Uuid {
     let name = format!(
         "{merchant_id}|{}|{cms}",
