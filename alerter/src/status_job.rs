@@ -153,21 +153,25 @@ async fn refresh_blocked(pool: &PgPool) -> sqlx::Result<()> {
     Ok(())
 }
 
-/// Installations that share these facts get the same advice.
+/// Installations that share these facts get the same advice. An unknown version is
+/// '' here (NULL in the row): the advice treats an empty and an absent version alike
+/// (neither parses), and equality on '' lets PostgreSQL hash-join the groups to the
+/// rows, where `IS NOT DISTINCT FROM` would compare every group with every row.
 #[derive(sqlx::FromRow)]
 struct Group {
     cms: String,
     plugin_version: String,
-    runtime_version: Option<String>,
-    cms_version: Option<String>,
+    runtime_version: String,
+    cms_version: String,
 }
 
 /// Stores `is_outdated` / `is_critical` as `policy::status::standing` says, per group.
 async fn refresh_standing(pool: &PgPool) -> sqlx::Result<u64> {
     let releases = store::registry::releases(pool).await?;
     let groups: Vec<Group> = sqlx::query_as(
-        "SELECT cms, plugin_version, runtime_version, cms_version FROM plugin_installations
-         GROUP BY cms, plugin_version, runtime_version, cms_version",
+        "SELECT cms, plugin_version, COALESCE(runtime_version, '') AS runtime_version,
+                COALESCE(cms_version, '') AS cms_version
+         FROM plugin_installations GROUP BY 1, 2, 3, 4",
     )
     .fetch_all(pool)
     .await?;
@@ -178,8 +182,8 @@ async fn refresh_standing(pool: &PgPool) -> sqlx::Result<u64> {
             merchant_id: Uuid::nil(),
             cms: g.cms.clone(),
             plugin_version: g.plugin_version.clone(),
-            runtime_version: g.runtime_version.clone(),
-            cms_version: g.cms_version.clone(),
+            runtime_version: Some(g.runtime_version.clone()).filter(|v| !v.is_empty()),
+            cms_version: Some(g.cms_version.clone()).filter(|v| !v.is_empty()),
         };
         let s = standing(&facts, &releases);
         outdated.push(s.outdated);
@@ -187,19 +191,16 @@ async fn refresh_standing(pool: &PgPool) -> sqlx::Result<u64> {
     }
     let cms: Vec<&str> = groups.iter().map(|g| g.cms.as_str()).collect();
     let plugin: Vec<&str> = groups.iter().map(|g| g.plugin_version.as_str()).collect();
-    let runtime: Vec<Option<&str>> = groups
-        .iter()
-        .map(|g| g.runtime_version.as_deref())
-        .collect();
-    let cms_version: Vec<Option<&str>> = groups.iter().map(|g| g.cms_version.as_deref()).collect();
+    let runtime: Vec<&str> = groups.iter().map(|g| g.runtime_version.as_str()).collect();
+    let cms_version: Vec<&str> = groups.iter().map(|g| g.cms_version.as_str()).collect();
     let done = sqlx::query(
         "UPDATE plugin_installations i
          SET is_outdated = g.outdated, is_critical = g.critical, updated_at = now()
          FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::bool[], $6::bool[])
               AS g(cms, plugin_version, runtime_version, cms_version, outdated, critical)
          WHERE i.cms = g.cms AND i.plugin_version = g.plugin_version
-           AND i.runtime_version IS NOT DISTINCT FROM g.runtime_version
-           AND i.cms_version IS NOT DISTINCT FROM g.cms_version
+           AND COALESCE(i.runtime_version, '') = g.runtime_version
+           AND COALESCE(i.cms_version, '') = g.cms_version
            AND (i.is_outdated, i.is_critical) IS DISTINCT FROM (g.outdated, g.critical)",
     )
     .bind(&cms)
