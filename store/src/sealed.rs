@@ -83,7 +83,9 @@ mod tests {
     use super::*;
 
     fn keyed(bytes: u8) -> SecretBox {
-        let dir = std::env::temp_dir().join(format!("sealed-{}-{bytes}", std::process::id()));
+        // A file of its own per call: tests run in parallel and two of them use the
+        // same key bytes (a name by pid and bytes let one remove the other's file).
+        let dir = std::env::temp_dir().join(format!("sealed-{}", uuid::Uuid::new_v4()));
         std::fs::write(&dir, STANDARD.encode([bytes; 32])).unwrap();
         let b = SecretBox::from_file(&dir).unwrap();
         std::fs::remove_file(dir).unwrap();
