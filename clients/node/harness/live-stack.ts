@@ -58,6 +58,9 @@ function run(file: string, args: string[], timeoutMs = 10_000): Promise<string> 
   });
 }
 
+/** notify-upgrade's 409 `up_to_date`: no release above the installation's version. */
+export class UpToDate extends Error {}
+
 export interface Merchant {
   id: string;
   apiKey: string;
@@ -105,9 +108,9 @@ export class LiveStack {
   }
 
   /** A merchant and an API key of its own (`ptctl merchant create`, `ptctl key create`). */
-  async createMerchant(name: string): Promise<Merchant> {
+  async createMerchant(name: string, label = 'sdk-node conformance'): Promise<Merchant> {
     const id = (await run(PTCTL, ['merchant', 'create', '--name', name])).trim();
-    const out = await run(PTCTL, ['key', 'create', '--merchant', id, '--label', 'sdk-node conformance']);
+    const out = await run(PTCTL, ['key', 'create', '--merchant', id, '--label', label]);
     const key = /^key:\s+(\S+)/m.exec(out)?.[1];
     if (key === undefined) throw new Error('ptctl key create printed no key');
     return { id, apiKey: key };
@@ -156,8 +159,22 @@ export class LiveStack {
       const r = await http('POST', `${OPS_API_URL}/api/v1/plugins/${installationId}/notify-upgrade`, { authorization: `Bearer ${token}` }, { message });
       const id = (r.json as { notification_id?: unknown } | null)?.notification_id;
       if ((r.status === 202 || r.status === 200) && typeof id === 'string') return id;
+      if (r.status === 409 && (r.json as { code?: unknown } | null)?.code === 'up_to_date') throw new UpToDate(r.text);
       if (r.status !== 404 || Date.now() > deadline) throw new Error(`notify-upgrade answered ${r.status}: ${r.text}`);
       await new Promise((ok) => setTimeout(ok, 200));
+    }
+  }
+
+  /**
+   * Publishes a stable release (`ptctl version publish`); one already published is
+   * fine. The registry is shared and releases stay: only ever a patch release of the
+   * scenarios' own line, below every line the e2e tests publish (`next_major`).
+   */
+  async publishRelease(cms: string, version: string, changelog: string): Promise<void> {
+    try {
+      await run(PTCTL, ['version', 'publish', '--cms', cms, '--version', version, '--changelog', changelog]);
+    } catch (e) {
+      if (!/already/i.test(String(e))) throw e;
     }
   }
 

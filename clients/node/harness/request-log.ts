@@ -1,4 +1,5 @@
-// Every request the client makes, seen at its edge: the SDK is given this fetch, so
+// Every request the client makes, seen at its edge: the TypeScript SDK is given this
+// fetch, a client in another process (PHP) has its driver `record` each request, so
 // the log holds exactly what left the client (and what came back), whatever server
 // is behind it.
 
@@ -50,6 +51,14 @@ export class RequestLog {
       throw e;
     }
   };
+
+  /**
+   * A request a client in another process made, as its driver reported it (the driver
+   * sits at that client's edge, as `fetch` does here).
+   */
+  record(entry: LoggedRequest): void {
+    this.entries.push(entry);
+  }
 
   to(path?: string, since = 0): LoggedRequest[] {
     return this.entries.slice(since).filter((e) => path === undefined || e.path === path);

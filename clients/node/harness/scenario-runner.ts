@@ -1,6 +1,9 @@
-// Runs one scenario of clients/contract/scenarios.json against the TypeScript SDK.
-// The step vocabulary is described in clients/contract/README.md; an unknown step
-// fails the scenario (a scenario this harness cannot run must not pass silently).
+// Runs one scenario of clients/contract/scenarios.json against one client, through the
+// ClientDriver interface (client-driver.ts): the TypeScript SDK in process, or the PHP
+// core in a driver process. The step vocabulary is described in
+// clients/contract/README.md; an unknown step, condition or result field fails the
+// scenario, and so does a call the client kind does not support (a scenario this
+// harness cannot run must not pass silently).
 
 import { randomUUID } from 'node:crypto';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -8,9 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 
-import { TelemetryClient, type CallResult, type TelemetryOptions } from '../src/index';
+import type { ClientDriver, ClientKind, DriverOptions, DriverResult } from './client-driver';
 import { IngestProxy } from './ingest-proxy';
-import { INGEST_URL, type LiveStack, type Merchant } from './live-stack';
+import { INGEST_URL, UpToDate, type LiveStack, type Merchant } from './live-stack';
 import { RequestLog } from './request-log';
 
 export type Step = Record<string, unknown>;
@@ -47,6 +50,12 @@ function seeded(seed: number): () => number {
   };
 }
 
+/** `1.2.3` → `1.2.4`. */
+function nextPatch(version: string): string {
+  const m = /^(\d+)\.(\d+)\.(\d+)$/.exec(version) ?? fail(`plugin_version ${version} is not x.y.z`);
+  return `${m[1]}.${m[2]}.${Number(m[3]) + 1}`;
+}
+
 function same(a: unknown, b: unknown): boolean {
   return JSON.stringify(a) === JSON.stringify(b);
 }
@@ -55,28 +64,29 @@ export class ScenarioRun {
   private readonly log = new RequestLog();
   private readonly vars = new Map<string, unknown>();
   private readonly marks = new Map<string, number>();
-  private readonly dir = mkdtempSync(join(tmpdir(), 'pt-node-conformance-'));
+  private readonly dir: string;
   private readonly warnings: string[] = [];
   private proxy: IngestProxy | null = null;
   private merchant: Merchant | null = null;
-  private client: TelemetryClient | null = null;
-  private options: TelemetryOptions | null = null;
-  private clockOffset = 0;
-  private readonly random: () => number;
+  private readonly driver: ClientDriver;
+  private created = false;
 
   constructor(
     private readonly scenario: Scenario,
     private readonly defaults: Record<string, unknown>,
     private readonly live: LiveStack,
     seed: number,
+    private readonly kind: ClientKind,
   ) {
-    this.random = seeded(seed);
+    this.dir = mkdtempSync(join(tmpdir(), `pt-${kind.name}-conformance-`));
+    this.driver = kind.driver({ log: this.log, random: seeded(seed), warn: (m) => this.warnings.push(m), seed });
     this.vars.set('pinned_key_id', Object.keys(live.pinnedKeys)[0]);
+    this.vars.set('sdk_language', kind.sdkLanguage);
   }
 
   async run(): Promise<void> {
     try {
-      this.merchant = await this.live.createMerchant(`sdk-node ${this.scenario.id}`);
+      this.merchant = await this.live.createMerchant(`sdk-${this.kind.name} ${this.scenario.id}`, `sdk-${this.kind.name} conformance`);
       if (this.scenario.server === 'proxy') {
         this.proxy = new IngestProxy(new URL(INGEST_URL));
         await this.proxy.up();
@@ -93,7 +103,7 @@ export class ScenarioRun {
         }
       }
     } finally {
-      await this.client?.stop().catch(() => undefined);
+      await this.driver.close();
       await this.proxy?.down();
       rmSync(this.dir, { recursive: true, force: true });
     }
@@ -111,37 +121,36 @@ export class ScenarioRun {
     return v;
   }
 
-  private get c(): TelemetryClient {
-    return this.client ?? fail('no client: create_client first');
+  /** The driver, once `create_client` ran (a step before it is a broken scenario). */
+  private get c(): ClientDriver {
+    if (!this.created) fail('no client: create_client first');
+    return this.driver;
   }
 
-  private now = (): number => Date.now() + this.clockOffset;
+  private static readonly OPTIONS = ['consent', 'poll_interval_ms', 'backoff_base_ms', 'backoff_max_ms', 'request_timeout_ms', 'plugin_version', 'cms'];
 
-  private createClient(overrides: Record<string, unknown>): void {
+  private async createClient(overrides: Record<string, unknown>): Promise<void> {
+    for (const k of Object.keys(overrides)) if (!ScenarioRun.OPTIONS.includes(k)) fail(`unknown client option ${k}`);
     const o = { ...this.defaults, ...overrides };
     const m = this.merchant ?? fail('no merchant');
-    const options: TelemetryOptions = {
+    const options: DriverOptions = {
       ingestUrl: this.proxy?.url ?? INGEST_URL,
       apiKey: m.apiKey,
       merchantId: m.id,
       pinnedKeys: this.live.pinnedKeys,
       pluginVersion: String(o['plugin_version']),
-      cms: o['cms'] as TelemetryOptions['cms'],
-      siteHost: `${this.scenario.id.replace(/_/g, '-')}.sdk-node.test`,
+      cms: String(o['cms']),
+      siteHost: `${this.scenario.id.replace(/_/g, '-')}.sdk-${this.kind.name}.test`,
       environment: 'test',
       consent: o['consent'] === true,
       statePath: join(this.dir, 'state.json'),
       pollIntervalMs: Number(o['poll_interval_ms']),
-      now: this.now,
-      random: this.random,
-      fetch: this.log.fetch,
-      logger: { warn: (message) => this.warnings.push(message) },
     };
     if (o['backoff_base_ms'] !== undefined) options.backoffBaseMs = Number(o['backoff_base_ms']);
     if (o['backoff_max_ms'] !== undefined) options.backoffMaxMs = Number(o['backoff_max_ms']);
     if (o['request_timeout_ms'] !== undefined) options.requestTimeoutMs = Number(o['request_timeout_ms']);
-    this.options = options;
-    this.client = new TelemetryClient(options);
+    await this.driver.create(options);
+    this.created = true;
   }
 
   private async within(ms: number | undefined, check: () => boolean | Promise<boolean>, describe: () => string) {
@@ -153,12 +162,15 @@ export class ScenarioRun {
     }
   }
 
-  /** The client's state of one condition ({blocked}, {debug_enabled}, {toggle, equals}, {notices}). */
-  private holds(cond: Record<string, unknown>): boolean {
-    if ('blocked' in cond) return this.c.isBlocked() === cond['blocked'];
-    if ('debug_enabled' in cond) return this.c.debugEnabled() === cond['debug_enabled'];
-    if ('toggle' in cond) return same(this.c.toggle(String(cond['toggle'])) ?? null, cond['equals']);
-    if ('notice' in cond) return this.c.notices().filter((n) => n.notice_id === this.resolve(cond['notice'])).length === 1;
+  /** The client's state of one condition ({blocked}, {debug_enabled}, {toggle, equals}, {notice}). */
+  private async holds(cond: Record<string, unknown>): Promise<boolean> {
+    if ('blocked' in cond) return (await this.c.isBlocked()) === cond['blocked'];
+    if ('debug_enabled' in cond) return (await this.c.debugEnabled()) === cond['debug_enabled'];
+    if ('toggle' in cond) return same((await this.c.toggle(String(cond['toggle']))) ?? null, cond['equals']);
+    if ('notice' in cond) {
+      const id = this.resolve(cond['notice']);
+      return (await this.c.noticeIds()).filter((n) => n === id).length === 1;
+    }
     return fail(`unknown condition ${JSON.stringify(cond)}`);
   }
 
@@ -185,19 +197,16 @@ export class ScenarioRun {
         return this.c.start();
       case 'stop':
         return this.c.stop();
-      case 'restart': {
-        await this.c.stop();
-        this.client = new TelemetryClient(this.options ?? fail('no options'));
-        return;
-      }
+      case 'restart':
+        return this.c.restart();
       case 'call':
         return this.call(s);
       case 'poll_until': {
         const until = s['until'] as Record<string, unknown>;
         const deadline = Date.now() + Number(s['within_ms'] ?? 0);
         for (;;) {
-          const r = await this.c.pollConfig();
-          if (this.holds(until)) return;
+          const r = await this.c.call('poll_config', []);
+          if (await this.holds(until)) return;
           if (Date.now() >= deadline) fail(`${JSON.stringify(until)} not reached; last poll ${JSON.stringify(r)}`);
           await sleep(200);
         }
@@ -211,7 +220,19 @@ export class ScenarioRun {
       case 'ops_revoke_toggle':
         return this.live.revokeToggle(String(this.vars.get(String(s['ref']))), String(s['reason'] ?? 'conformance'));
       case 'ops_notify_upgrade': {
-        const id = await this.live.notifyUpgrade(this.c.installationId, String(s['message'] ?? ''), 10_000);
+        const installation = await this.c.installationId();
+        const message = String(s['message'] ?? '');
+        let id: string;
+        try {
+          id = await this.live.notifyUpgrade(installation, message, 10_000);
+        } catch (e) {
+          if (!(e instanceof UpToDate)) throw e;
+          // A fresh stack's registry has no release above the scenarios' version (the
+          // step needs one to tell about): publish the next patch release, then ask again.
+          const next = nextPatch(String(this.defaults['plugin_version']));
+          await this.live.publishRelease(String(this.defaults['cms']), next, 'conformance: a release to be told about');
+          id = await this.live.notifyUpgrade(installation, message, 10_000);
+        }
         this.vars.set(String(s['save_as'] ?? 'notice'), id);
         return;
       }
@@ -234,10 +255,10 @@ export class ScenarioRun {
       case 'ops_signed_from_other_merchant': {
         // Another merchant's key asking about THIS installation id: ingest signs that
         // merchant's toggles (here its own block) for the same installation id.
-        const other = await this.live.createMerchant(`sdk-node ${this.scenario.id} (other)`);
+        const other = await this.live.createMerchant(`sdk-${this.kind.name} ${this.scenario.id} (other)`, `sdk-${this.kind.name} conformance`);
         const key = String(s['toggle']);
         await this.live.setToggle(other.id, key, true, 'conformance: the other merchant', 1);
-        const q = new URLSearchParams({ installation_id: this.c.installationId, cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
+        const q = new URLSearchParams({ installation_id: await this.c.installationId(), cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
         const deadline = Date.now() + 3000;
         for (;;) {
           const signed = await this.live.signedToggles(other.apiKey, q.toString());
@@ -286,8 +307,7 @@ export class ScenarioRun {
       case 'wait_ms':
         return sleep(Number(s['ms']));
       case 'advance_clock_ms':
-        this.clockOffset += Number(s['ms']);
-        return;
+        return this.c.advanceClock(Number(s['ms']));
       case 'mark':
         this.marks.set(String(s['name']), this.log.entries.length);
         return;
@@ -300,49 +320,27 @@ export class ScenarioRun {
     return this.proxy ?? fail('this step needs "server": "proxy"');
   }
 
+  private static readonly METHODS = ['heartbeat', 'poll_config', 'flush', 'uninstalled', 'acknowledge_notice', 'record_error', 'set_consent'];
+  private static readonly RESULT_FIELDS = ['ok', 'status', 'reason', 'code', 'refused', 'not_modified', 'delivered'];
+
   private async call(s: Step): Promise<void> {
     const method = String(s['method']);
+    if (!ScenarioRun.METHODS.includes(method)) fail(`unknown method ${method}`);
     const args = ((s['args'] as unknown[] | undefined) ?? []).map((a) => this.resolve(a));
     const started = performance.now();
-    let result: CallResult | undefined;
-    switch (method) {
-      case 'heartbeat':
-        result = await this.c.heartbeat();
-        break;
-      case 'poll_config':
-        result = await this.c.pollConfig();
-        break;
-      case 'flush':
-        result = await this.c.flush();
-        break;
-      case 'uninstalled':
-        result = await this.c.uninstalled();
-        break;
-      case 'acknowledge_notice':
-        result = await this.c.acknowledgeNotice(String(args[0]));
-        break;
-      case 'record_error':
-        this.c.recordError(String(args[0]));
-        break;
-      case 'set_consent':
-        this.c.setConsent(args[0] === true);
-        break;
-      default:
-        fail(`unknown method ${method}`);
-    }
+    const result: DriverResult | undefined = await this.c.call(method, args);
     const elapsed = performance.now() - started;
     const want = s['result'] as Record<string, unknown> | undefined;
     if (want === undefined) return;
     if (result === undefined) fail(`${method} has no result to check`);
-    const got = result as unknown as Record<string, unknown>;
-    const fields: Record<string, string> = { ok: 'ok', status: 'status', reason: 'reason', code: 'code', refused: 'refused', not_modified: 'notModified', delivered: 'delivered' };
     for (const [k, v] of Object.entries(want)) {
       if (k === 'retry_after_ms') {
-        if (typeof got['retryAfterMs'] !== 'number' || got['retryAfterMs'] < Number(v)) fail(`retryAfterMs ${String(got['retryAfterMs'])} < ${String(v)}`);
+        const got = result['retry_after_ms'];
+        if (typeof got !== 'number' || got < Number(v)) fail(`retry_after_ms ${String(got)} < ${String(v)}`);
       } else if (k === 'max_ms') {
         if (elapsed > Number(v)) fail(`${method} took ${elapsed.toFixed(0)} ms > ${String(v)} ms`);
-      } else if (fields[k] !== undefined) {
-        if (!same(got[fields[k]], v)) fail(`${method} result ${JSON.stringify(result)}: ${k} is not ${JSON.stringify(v)}`);
+      } else if (ScenarioRun.RESULT_FIELDS.includes(k)) {
+        if (!same(result[k], v)) fail(`${method} result ${JSON.stringify(result)}: ${k} is not ${JSON.stringify(v)}`);
       } else {
         fail(`unknown result field ${k}`);
       }
@@ -354,25 +352,31 @@ export class ScenarioRun {
   private async expectation(name: string, s: Step): Promise<void> {
     const within = s['within_ms'] === undefined ? undefined : Number(s['within_ms']);
     switch (name) {
-      case 'blocked':
-        return this.within(within, () => this.holds({ blocked: s['equals'] }), () => `isBlocked() is ${String(this.c.isBlocked())}`);
-      case 'debug_enabled':
-        return this.within(within, () => this.holds({ debug_enabled: s['equals'] }), () => `debugEnabled() is ${String(this.c.debugEnabled())}`);
-      case 'toggle':
+      case 'blocked': {
+        let last: unknown;
+        return this.within(within, async () => (last = await this.c.isBlocked()) === s['equals'], () => `isBlocked() is ${String(last)}`);
+      }
+      case 'debug_enabled': {
+        let last: unknown;
+        return this.within(within, async () => (last = await this.c.debugEnabled()) === s['equals'], () => `debugEnabled() is ${String(last)}`);
+      }
+      case 'toggle': {
+        let last: unknown;
         return this.within(
           within,
-          () => this.holds({ toggle: s['key'], equals: s['equals'] }),
-          () => `toggle(${String(s['key'])}) is ${JSON.stringify(this.c.toggle(String(s['key'])))}`,
+          async () => same((last = await this.c.toggle(String(s['key']))) ?? null, s['equals']),
+          () => `toggle(${String(s['key'])}) is ${JSON.stringify(last)}`,
         );
+      }
       case 'notices': {
         // Other notices may arrive meanwhile (releases published by others): only
         // this one's count matters.
         const id = this.resolve(s['contains']);
-        const times = () => this.c.notices().filter((n) => n.notice_id === id).length;
+        let shown: string[] = [];
         return this.within(
           within,
-          () => times() === Number(s['times']),
-          () => `notice ${String(id)} shown ${times()} time(s): ${JSON.stringify(this.c.notices().map((n) => n.notice_id))}`,
+          async () => (shown = await this.c.noticeIds()).filter((n) => n === id).length === Number(s['times']),
+          () => `notice ${String(id)} shown ${shown.filter((n) => n === id).length} time(s): ${JSON.stringify(shown)}`,
         );
       }
       case 'requests': {
@@ -388,7 +392,8 @@ export class ScenarioRun {
         const last = this.log.to(String(s['path'])).at(-1) ?? fail(`no request to ${String(s['path'])}`);
         const body = (last.body ?? {}) as Record<string, unknown>;
         for (const f of (s['has'] as string[] | undefined) ?? []) if (!(f in body)) fail(`body has no ${f}: ${JSON.stringify(body)}`);
-        for (const [k, v] of Object.entries((s['equals'] as Record<string, unknown> | undefined) ?? {})) {
+        for (const [k, raw] of Object.entries((s['equals'] as Record<string, unknown> | undefined) ?? {})) {
+          const v = this.resolve(raw);
           if (!same(body[k], v)) fail(`body.${k} is ${JSON.stringify(body[k])}, not ${JSON.stringify(v)}`);
         }
         return;
@@ -413,16 +418,9 @@ export class ScenarioRun {
         return this.within(within, () => this.eventsHold(s), () => this.eventsReport(s));
       case 'checkout_reads_local': {
         const calls = Number(s['calls']);
-        const before = this.log.entries.length;
-        const started = performance.now();
-        for (let i = 0; i < calls; i++) {
-          this.c.isBlocked();
-          this.c.toggle('force_update');
-          this.c.debugEnabled();
-        }
-        const elapsed = performance.now() - started;
-        if (this.log.entries.length !== before) fail('a checkout read made a request');
-        if (elapsed > Number(s['max_total_ms'])) fail(`${calls} checkout reads took ${elapsed.toFixed(1)} ms`);
+        const r = await this.c.checkoutReads(calls);
+        if (r.requests !== 0) fail(`checkout reads made ${r.requests} request(s)`);
+        if (r.elapsedMs > Number(s['max_total_ms'])) fail(`${calls} checkout reads took ${r.elapsedMs.toFixed(1)} ms`);
         return;
       }
       case 'state_exists': {
@@ -433,7 +431,7 @@ export class ScenarioRun {
       case 'server_lists_notice': {
         const id = String(this.vars.get(String(s['ref'])));
         const m = this.merchant ?? fail('no merchant');
-        const q = new URLSearchParams({ installation_id: this.c.installationId, cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
+        const q = new URLSearchParams({ installation_id: await this.c.installationId(), cms: String(this.defaults['cms']), plugin_version: String(this.defaults['plugin_version']) });
         let listed: string[] = [];
         return this.within(
           within,
