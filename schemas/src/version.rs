@@ -28,15 +28,24 @@ pub fn parse_lenient(raw: &str) -> Option<semver::Version> {
 /// A version as `[major, minor, patch, is_release]`, for ordering in SQL (a release
 /// sorts after its pre-releases; pre-releases of one version are not told apart).
 /// None when the text is not a version.
+///
+/// A component beyond i32 saturates, and so does everything after it: two giant
+/// versions may then compare equal, never in the wrong order (were only the saturated
+/// component capped, 7999999994.0.0 would sort below 4499926442.9.0 by its minor).
 pub fn sort_key(raw: &str) -> Option<[i32; 4]> {
     let v = parse_lenient(raw)?;
-    let part = |n: u64| i32::try_from(n).unwrap_or(i32::MAX);
-    Some([
-        part(v.major),
-        part(v.minor),
-        part(v.patch),
-        i32::from(v.pre.is_empty()),
-    ])
+    let mut key = [0i32; 4];
+    let parts = [v.major, v.minor, v.patch, u64::from(v.pre.is_empty())];
+    for (i, n) in parts.into_iter().enumerate() {
+        match i32::try_from(n) {
+            Ok(n) => key[i] = n,
+            Err(_) => {
+                key[i..].fill(i32::MAX);
+                break;
+            }
+        }
+    }
+    Some(key)
 }
 
 #[cfg(test)]
@@ -52,6 +61,19 @@ mod tests {
             .collect();
         assert!(keys.windows(2).all(|w| w[0] < w[1]), "{keys:?}");
         assert_eq!(sort_key("latest"), None);
+    }
+
+    /// Defect (found by the version_parse fuzz target): only the saturated component
+    /// was capped, so the minor ordered two giant majors against semver.
+    #[test]
+    fn giant_versions_compare_equal_never_reversed() {
+        let (a, b) = (
+            sort_key("7999999994").expect("version"),
+            sort_key("4499926442.9").expect("version"),
+        );
+        assert!(a[..3] >= b[..3], "{a:?} < {b:?}");
+        assert_eq!(sort_key("1.2.3"), Some([1, 2, 3, 1]));
+        assert_eq!(sort_key("1.99999999999.0"), Some([1, i32::MAX, i32::MAX, i32::MAX]));
     }
 
     #[test]
