@@ -198,6 +198,15 @@ async fn a_full_clickhouse_disk_stops_nothing_upstream_and_loses_nothing() {
         let filler = small.data.join("filler");
         let free = free_bytes(&small.data);
         sh("fill the disk", Command::new("fallocate").args(["-l", &(free.saturating_sub(256 * 1024)).to_string()]).arg(&filler));
+        // Then the last blocks too: with 256 KB left, small inserts (a fleet keeps
+        // sending meanwhile) could still fit, and the drill saw no failure at all.
+        // dd stops at ENOSPC, which is the point, so its exit status is not checked.
+        let rest = small.data.join("filler-rest");
+        let _ = Command::new("dd")
+            .args(["if=/dev/zero", "bs=4096"])
+            .arg(format!("of={}", rest.display()))
+            .stderr(std::process::Stdio::null())
+            .status();
         let failures_before = sink_failures(&env).await;
         let sent = 200u64;
         for _ in 0..sent {
@@ -218,6 +227,7 @@ async fn a_full_clickhouse_disk_stops_nothing_upstream_and_loses_nothing() {
         }
         let stored_while_full = env.clickhouse_rows(m.id).await;
         std::fs::remove_file(&filler).map_err(|e| e.to_string())?;
+        std::fs::remove_file(&rest).map_err(|e| e.to_string())?;
         // Space again: everything lands, once.
         let started = Instant::now();
         loop {
