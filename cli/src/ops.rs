@@ -92,7 +92,7 @@ pub enum ToggleCommand {
         versions: Option<String>,
         #[arg(long)]
         reason: String,
-        /// Hours until it expires (required for block_plugin and enable_debug).
+        /// Hours until it expires (required for block_plugin, enable_debug and poll_interval_secs).
         #[arg(long)]
         expires_in_hours: Option<i64>,
         /// Print how many installations and merchants it would reach, change nothing.

@@ -524,3 +524,64 @@ async fn the_config_poll_answers_304_until_something_changes() {
     let unauthenticated = env.http.get(&url).send().await.expect("poll");
     assert_eq!(unauthenticated.status(), StatusCode::UNAUTHORIZED);
 }
+
+/// Incident mode through the real toggle path (validation, audit, NOTIFY, ingest's
+/// cache): a merchant-scoped poll_interval_secs shortens what its plugins are told,
+/// the config poll says the same, other merchants keep the default, and an interval
+/// below the floor or without an expiry is refused.
+#[tokio::test]
+#[ignore = "live stack: dev/test runs it (cargo test -- --include-ignored)"]
+async fn incident_mode_shortens_the_poll_interval_for_its_scope_only() {
+    let env = TestEnv::connect().await;
+    let (m, other) = (env.merchant().await, env.merchant().await);
+    let installation = known_installation(&env, &m).await;
+    let actor = Actor::new("ops:incident-commander");
+    let too_fast = e2e::toggle(
+        "poll_interval_secs",
+        json!(2),
+        ScopeSpec::Merchant(m.id),
+        "incident 77",
+        Some(Utc::now() + chrono::Duration::hours(1)),
+    );
+    assert!(store::toggles::create(&env.pool, &too_fast, &actor, MAX)
+        .await
+        .is_err());
+    let forever = e2e::toggle(
+        "poll_interval_secs",
+        json!(30),
+        ScopeSpec::Merchant(m.id),
+        "incident 77",
+        None,
+    );
+    assert!(store::toggles::create(&env.pool, &forever, &actor, MAX)
+        .await
+        .is_err());
+    let incident = e2e::toggle(
+        "poll_interval_secs",
+        json!(30),
+        ScopeSpec::Merchant(m.id),
+        "incident 77",
+        Some(Utc::now() + chrono::Duration::hours(1)),
+    );
+    store::toggles::create(&env.pool, &incident, &actor, MAX)
+        .await
+        .expect("create");
+    until(&env, &m, installation, |b| {
+        b["poll_interval_secs"] == json!(30)
+    })
+    .await;
+    let poll = env
+        .http
+        .get(format!(
+            "{}/api/v1/plugins/config?installation_id={installation}&cms=custom&plugin_version=1.0.0",
+            env.ingest_url
+        ))
+        .bearer_auth(&m.key)
+        .send()
+        .await
+        .expect("poll");
+    let body: Value = poll.json().await.expect("json");
+    assert_eq!(body["config"]["poll_interval_secs"], json!(30));
+    let elsewhere = beat(&env, &other, Uuid::new_v4(), "1.0.0").await;
+    assert_ne!(elsewhere["poll_interval_secs"], json!(30));
+}

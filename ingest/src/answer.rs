@@ -82,6 +82,8 @@ pub fn answer(
         .collect();
     let expires = now + Duration::seconds(state.signed_toggles_ttl_secs);
     let upgrade = advise(facts, &config.releases, failing);
+    let poll_interval_secs =
+        policy::toggles::poll_interval_secs(&toggle_details, state.config_poll_interval_secs);
     // Serialising our own types cannot fail; null would only sign less.
     let upgrade_json = serde_json::to_value(&upgrade).unwrap_or_default();
     let notices_json = serde_json::to_value(&notices).unwrap_or_default();
@@ -97,7 +99,7 @@ pub fn answer(
             toggle_expires_at: &expiries,
             upgrade: &upgrade_json,
             notices: &notices_json,
-            poll_interval_secs: state.config_poll_interval_secs,
+            poll_interval_secs,
         },
         now,
         expires,
@@ -109,7 +111,7 @@ pub fn answer(
         signed_toggles,
         upgrade,
         notices,
-        poll_interval_secs: state.config_poll_interval_secs,
+        poll_interval_secs,
         renewal: renewal_period(now, state.signed_toggles_ttl_secs),
     }
 }

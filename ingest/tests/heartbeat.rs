@@ -232,3 +232,37 @@ fn release(version: &str) -> Release {
         yanked: false,
     }
 }
+
+/// Incident mode: a poll_interval_secs toggle shortens the interval plugins are told
+/// (and that the signature covers) for its scope only.
+#[tokio::test]
+async fn an_incident_poll_interval_reaches_its_scope_signed_and_nobody_else() {
+    let app = spawn_app().await;
+    let (m, other) = (app.merchant(), app.merchant());
+    app.set_config(PluginConfig {
+        toggles: vec![Toggle {
+            id: Uuid::new_v4(),
+            key: "poll_interval_secs".into(),
+            value: json!(30),
+            scope: Scope::Merchant { merchant_id: m.id },
+            expires_at: Some(Utc::now() + chrono::Duration::hours(2)),
+            created_at: Utc::now(),
+        }],
+        releases: vec![],
+    });
+    let r = app
+        .heartbeat(&m.key, &heartbeat_body(Uuid::new_v4(), "1.0.0"))
+        .await;
+    assert_eq!(r.body["poll_interval_secs"], 30);
+    let signed: Value = serde_json::from_str(
+        r.body["signed_toggles"]["payload"]
+            .as_str()
+            .expect("payload"),
+    )
+    .expect("signed payload");
+    assert_eq!(signed["poll_interval_secs"], 30);
+    let r = app
+        .heartbeat(&other.key, &heartbeat_body(Uuid::new_v4(), "1.0.0"))
+        .await;
+    assert_eq!(r.body["poll_interval_secs"], 300);
+}

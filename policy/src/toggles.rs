@@ -20,6 +20,23 @@ use schemas::version::parse_lenient;
 pub const BLOCK_PLUGIN: &str = "block_plugin";
 pub const FORCE_UPDATE: &str = "force_update";
 pub const ENABLE_DEBUG: &str = "enable_debug";
+/// Incident mode: seconds between config polls, shorter than ingest's default for the
+/// toggle's scope until it expires (the kill switch's latency for polling plugins).
+pub const POLL_INTERVAL_SECS: &str = "poll_interval_secs";
+/// The shortest poll interval Ops can set: at 1M installations, 10 s is 100k polls/s.
+pub const MIN_POLL_INTERVAL_SECS: u64 = 10;
+
+/// The poll interval a plugin is told: ingest's default, or an effective
+/// `poll_interval_secs` toggle when it is shorter. A toggle can only shorten it, so a
+/// mistake can never make the kill switch slower than the default.
+pub fn poll_interval_secs(effective: &BTreeMap<String, EffectiveToggle>, default_secs: u64) -> u64 {
+    effective
+        .get(POLL_INTERVAL_SECS)
+        .and_then(|t| t.value.as_u64())
+        .map_or(default_secs, |secs| {
+            secs.max(MIN_POLL_INTERVAL_SECS).min(default_secs)
+        })
+}
 
 #[derive(Debug, Clone, PartialEq)]
 pub enum Scope {
@@ -166,12 +183,22 @@ pub fn validate(
     if [BLOCK_PLUGIN, ENABLE_DEBUG, FORCE_UPDATE].contains(&key) && !value.is_boolean() {
         return Err(format!("{key} takes true or false"));
     }
+    if key == POLL_INTERVAL_SECS
+        && !value
+            .as_u64()
+            .is_some_and(|s| (MIN_POLL_INTERVAL_SECS..=86_400).contains(&s))
+    {
+        return Err(format!(
+            "{key} takes whole seconds from {MIN_POLL_INTERVAL_SECS} to 86400"
+        ));
+    }
     if let Some(at) = expires_at {
         if at <= now {
             return Err("expires_at must be in the future".into());
         }
     }
-    if [BLOCK_PLUGIN, ENABLE_DEBUG].contains(&key) {
+    // Incident mode must end by itself too.
+    if [BLOCK_PLUGIN, ENABLE_DEBUG, POLL_INTERVAL_SECS].contains(&key) {
         match expires_at {
             None => return Err(format!("{key} requires expires_at")),
             Some(at) if at - now > max_duration => {
@@ -346,6 +373,31 @@ mod tests {
     }
 
     #[test]
+    fn a_poll_interval_toggle_only_ever_shortens_the_default() {
+        let with = |value: Value| {
+            let mut effective = BTreeMap::new();
+            effective.insert(
+                POLL_INTERVAL_SECS.to_owned(),
+                EffectiveToggle {
+                    value,
+                    toggle_id: Uuid::nil(),
+                    scope: "global",
+                    expires_at: None,
+                },
+            );
+            effective
+        };
+        assert_eq!(poll_interval_secs(&BTreeMap::new(), 300), 300);
+        assert_eq!(poll_interval_secs(&with(json!(30)), 300), 30);
+        assert_eq!(poll_interval_secs(&with(json!(3600)), 300), 300);
+        assert_eq!(
+            poll_interval_secs(&with(json!(1)), 300),
+            MIN_POLL_INTERVAL_SECS
+        );
+        assert_eq!(poll_interval_secs(&with(json!("fast")), 300), 300);
+    }
+
+    #[test]
     fn validation_table() {
         let now = at(0);
         let max = Duration::days(30);
@@ -382,6 +434,28 @@ mod tests {
                 false,
             ),
             (ENABLE_DEBUG, json!(true), "ticket 42", None, false),
+            (
+                POLL_INTERVAL_SECS,
+                json!(30),
+                "incident 77",
+                Some(now + Duration::hours(2)),
+                true,
+            ),
+            (POLL_INTERVAL_SECS, json!(30), "incident 77", None, false),
+            (
+                POLL_INTERVAL_SECS,
+                json!(5),
+                "incident 77",
+                Some(now + Duration::hours(2)),
+                false,
+            ),
+            (
+                POLL_INTERVAL_SECS,
+                json!("30"),
+                "incident 77",
+                Some(now + Duration::hours(2)),
+                false,
+            ),
             (FORCE_UPDATE, json!(true), "1.3.5 fixes 3DS", None, true),
             ("rate_limit", json!({"per_minute": 10}), "abuse", None, true),
             ("Rate-Limit", json!(1), "abuse", None, false),
