@@ -73,7 +73,10 @@ mod tests {
         );
         assert!(a[..3] >= b[..3], "{a:?} < {b:?}");
         assert_eq!(sort_key("1.2.3"), Some([1, 2, 3, 1]));
-        assert_eq!(sort_key("1.99999999999.0"), Some([1, i32::MAX, i32::MAX, i32::MAX]));
+        assert_eq!(
+            sort_key("1.99999999999.0"),
+            Some([1, i32::MAX, i32::MAX, i32::MAX])
+        );
     }
 
     #[test]
