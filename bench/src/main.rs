@@ -10,9 +10,12 @@
 //!   a minimal endpoint with the same parsing and no Kafka; RSS at load;
 //! - toggles: toggle written → present in a heartbeat answer, versus one round trip;
 //! - ops api: p95 of the overview, list pages and health at a large fleet, versus
-//!   `/healthz` of the same server.
+//!   `/healthz` of the same server;
+//! - config-poll: ingest CPU per 304 config poll, versus `/healthz` on the same
+//!   listener; polls per second per core and cores for a 1M fleet at 5 min.
 
 mod aggregator;
+mod config_poll;
 mod freshness;
 mod ingest;
 mod isolation;
@@ -60,11 +63,11 @@ struct Args {
     /// Toggles timed in the propagation scenario.
     #[arg(long, default_value_t = 30)]
     toggles: usize,
-    /// Scenarios to run, comma-separated: ingest, aggregator, freshness, toggles, ops-api.
+    /// Scenarios to run, comma-separated: ingest, aggregator, freshness, toggles, ops-api, config-poll.
     #[arg(
         long,
         value_delimiter = ',',
-        default_value = "ingest,aggregator,freshness,toggles,ops-api"
+        default_value = "ingest,aggregator,freshness,toggles,ops-api,config-poll"
     )]
     scenarios: Vec<String>,
     /// Where report.md and report.json go.
@@ -91,8 +94,9 @@ async fn main() -> anyhow::Result<()> {
     let wanted = |name: &str| args.scenarios.iter().any(|s| s == name);
     for s in &args.scenarios {
         anyhow::ensure!(
-            ["ingest", "aggregator", "freshness", "toggles", "ops-api"].contains(&s.as_str()),
-            "unknown scenario {s:?}: ingest, aggregator, freshness, toggles or ops-api"
+            ["ingest", "aggregator", "freshness", "toggles", "ops-api", "config-poll"]
+                .contains(&s.as_str()),
+            "unknown scenario {s:?}: ingest, aggregator, freshness, toggles, ops-api or config-poll"
         );
     }
     if wanted("ingest") {
@@ -114,6 +118,14 @@ async fn main() -> anyhow::Result<()> {
     }
     if wanted("ops-api") {
         figures.extend(ops_api::run(&env, installations, api_requests).await?);
+    }
+    if wanted("config-poll") {
+        let (connections, secs) = if args.smoke {
+            (2, 1)
+        } else {
+            (16, args.ingest_secs)
+        };
+        figures.extend(config_poll::run(&env, connections, secs).await?);
     }
     report::write(&args.out, &figures, args.smoke)?;
     Ok(())

@@ -16,26 +16,38 @@ use sha2::{Digest, Sha256};
 use crate::signing::Signed;
 use crate::state::AppState;
 
+/// What a plugin is told about its installation, before it is signed: enough to
+/// answer a config poll's `If-None-Match` with a 304 without signing anything.
 #[derive(Debug, Serialize)]
-pub struct PluginAnswer {
+pub struct Decision {
     /// key → value, for plugins that only read values.
     pub toggles: BTreeMap<String, Value>,
     /// key → scope, expiry and id of the toggle that won.
     pub toggle_details: BTreeMap<String, EffectiveToggle>,
-    /// Everything above, signed and bound to the installation, its merchant, CMS and
-    /// plugin version: plugins that verify act on this only.
-    pub signed_toggles: Signed,
     /// Null when the installation runs the latest applicable release.
     pub upgrade: Option<UpgradeAdvice>,
     /// Upgrade notices to show the merchant in the plugin's admin until it sends a
     /// `notice_acknowledged` event with the notice_id.
     pub notices: Vec<store::notifications::InAppNotice>,
     /// Seconds between the plugin's `GET /api/v1/plugins/config` polls (its kill-switch
-    /// latency); also in the signed payload.
+    /// latency; an incident-mode toggle may shorten it); also in the signed payload.
     pub poll_interval_secs: u64,
     /// Which renewal period of the signed payload this answer falls in (see `etag`).
     #[serde(skip)]
     pub renewal: i64,
+    /// When it was decided: the signed payload's issued_at.
+    #[serde(skip)]
+    pub decided_at: DateTime<Utc>,
+}
+
+/// The decision and, signed, everything in it a plugin acts on.
+#[derive(Debug, Serialize)]
+pub struct PluginAnswer {
+    #[serde(flatten)]
+    pub decision: Decision,
+    /// The decision, signed and bound to the installation, its merchant, CMS and plugin
+    /// version: plugins that verify act on this only.
+    pub signed_toggles: Signed,
 }
 
 /// The renewal period `now` falls in: periods last half the signed payload's lifetime,
@@ -46,7 +58,7 @@ pub fn renewal_period(now: DateTime<Utc>, signed_ttl_secs: i64) -> i64 {
     now.timestamp().div_euclid((signed_ttl_secs / 2).max(1))
 }
 
-impl PluginAnswer {
+impl Decision {
     /// An ETag of what the plugin would act on and of the signed payload's renewal
     /// period (not of the signature's own timestamps, which change every second).
     pub fn etag(&self) -> String {
@@ -61,8 +73,71 @@ impl PluginAnswer {
             hex::encode(&Sha256::digest(content.as_bytes())[..16])
         )
     }
+
+    /// Signs it for this installation (the costly part: a 304 skips it).
+    pub fn signed(self, state: &AppState, facts: &InstallationFacts) -> PluginAnswer {
+        let expiries: BTreeMap<String, Option<DateTime<Utc>>> = self
+            .toggle_details
+            .iter()
+            .map(|(k, t)| (k.clone(), t.expires_at))
+            .collect();
+        let expires = self.decided_at + Duration::seconds(state.signed_toggles_ttl_secs);
+        // Serialising our own types cannot fail; null would only sign less.
+        let upgrade_json = serde_json::to_value(&self.upgrade).unwrap_or_default();
+        let notices_json = serde_json::to_value(&self.notices).unwrap_or_default();
+        let payload = canonical_payload(
+            Subject {
+                installation_id: facts.installation_id,
+                merchant_id: facts.merchant_id,
+                cms: &facts.cms,
+                plugin_version: &facts.plugin_version,
+            },
+            Instructions {
+                toggles: &self.toggles,
+                toggle_expires_at: &expiries,
+                upgrade: &upgrade_json,
+                notices: &notices_json,
+                poll_interval_secs: self.poll_interval_secs,
+            },
+            self.decided_at,
+            expires,
+        );
+        let signed_toggles = state.signer.sign(payload);
+        PluginAnswer {
+            decision: self,
+            signed_toggles,
+        }
+    }
 }
 
+/// What the rules say for this installation now (toggles, advice, notices, interval).
+pub fn decide(
+    state: &AppState,
+    facts: &InstallationFacts,
+    failing: bool,
+    now: DateTime<Utc>,
+    notices: Vec<store::notifications::InAppNotice>,
+) -> Decision {
+    let config = state.plugin_config.snapshot();
+    let toggle_details = effective(&config.toggles, facts, now);
+    let toggles: BTreeMap<String, Value> = toggle_details
+        .iter()
+        .map(|(k, t)| (k.clone(), t.value.clone()))
+        .collect();
+    let poll_interval_secs =
+        policy::toggles::poll_interval_secs(&toggle_details, state.config_poll_interval_secs);
+    Decision {
+        toggles,
+        toggle_details,
+        upgrade: advise(facts, &config.releases, failing),
+        notices,
+        poll_interval_secs,
+        renewal: renewal_period(now, state.signed_toggles_ttl_secs),
+        decided_at: now,
+    }
+}
+
+/// The decision, signed (heartbeat answers always carry the signed payload).
 pub fn answer(
     state: &AppState,
     facts: &InstallationFacts,
@@ -70,50 +145,7 @@ pub fn answer(
     now: DateTime<Utc>,
     notices: Vec<store::notifications::InAppNotice>,
 ) -> PluginAnswer {
-    let config = state.plugin_config.snapshot();
-    let toggle_details = effective(&config.toggles, facts, now);
-    let toggles: BTreeMap<String, Value> = toggle_details
-        .iter()
-        .map(|(k, t)| (k.clone(), t.value.clone()))
-        .collect();
-    let expiries: BTreeMap<String, Option<DateTime<Utc>>> = toggle_details
-        .iter()
-        .map(|(k, t)| (k.clone(), t.expires_at))
-        .collect();
-    let expires = now + Duration::seconds(state.signed_toggles_ttl_secs);
-    let upgrade = advise(facts, &config.releases, failing);
-    let poll_interval_secs =
-        policy::toggles::poll_interval_secs(&toggle_details, state.config_poll_interval_secs);
-    // Serialising our own types cannot fail; null would only sign less.
-    let upgrade_json = serde_json::to_value(&upgrade).unwrap_or_default();
-    let notices_json = serde_json::to_value(&notices).unwrap_or_default();
-    let payload = canonical_payload(
-        Subject {
-            installation_id: facts.installation_id,
-            merchant_id: facts.merchant_id,
-            cms: &facts.cms,
-            plugin_version: &facts.plugin_version,
-        },
-        Instructions {
-            toggles: &toggles,
-            toggle_expires_at: &expiries,
-            upgrade: &upgrade_json,
-            notices: &notices_json,
-            poll_interval_secs,
-        },
-        now,
-        expires,
-    );
-    let signed_toggles = state.signer.sign(payload);
-    PluginAnswer {
-        toggles,
-        toggle_details,
-        signed_toggles,
-        upgrade,
-        notices,
-        poll_interval_secs,
-        renewal: renewal_period(now, state.signed_toggles_ttl_secs),
-    }
+    decide(state, facts, failing, now, notices).signed(state, facts)
 }
 
 #[cfg(test)]

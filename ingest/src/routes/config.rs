@@ -16,7 +16,7 @@ use schemas::{ErrorCode, ValidationError};
 use serde_json::json;
 use uuid::Uuid;
 
-use crate::answer::answer;
+use crate::answer::decide;
 use crate::auth::Merchant;
 use crate::error::IngestError;
 use crate::routes::request::merchant;
@@ -80,16 +80,18 @@ pub async fn poll(
         .notices
         .for_installation(installation_id, merchant.merchant_id)
         .await;
-    let answer = answer(&state, &facts, false, Utc::now(), notices);
-    let etag = answer.etag();
+    let decision = decide(&state, &facts, false, Utc::now(), notices);
+    let etag = decision.etag();
     let etag_value = HeaderValue::from_str(&etag).unwrap_or(HeaderValue::from_static("\"\""));
     let matches = headers
         .get(header::IF_NONE_MATCH)
         .and_then(|v| v.to_str().ok())
         .is_some_and(|v| v.split(',').any(|t| t.trim() == etag || t.trim() == "*"));
+    // Unchanged: a 304 without signing (most polls of a fleet end here).
     let mut response = if matches {
         StatusCode::NOT_MODIFIED.into_response()
     } else {
+        let answer = decision.signed(&state, &facts);
         (
             StatusCode::OK,
             Json(json!({"installation_id": installation_id, "config": answer})),
