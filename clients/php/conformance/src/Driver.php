@@ -35,15 +35,21 @@ final class Driver
     private ?RecordingTransport $transport = null;
     private bool $running = false;
     private int $clockOffsetMs = 0;
+    /** @var (callable(array<string, mixed>): array<string, mixed>)|null */
+    private $configure;
 
     /**
      * @param resource $in
      * @param resource $out
+     * @param (callable(array<string, mixed>): array<string, mixed>)|null $configure the client's
+     *        options as the runner and this driver made them, changed by an adapter's driver just
+     *        before each client is built (e.g. its own StateStore as `store` for the runner's `statePath`)
      */
-    public function __construct($in, $out)
+    public function __construct($in, $out, ?callable $configure = null)
     {
         $this->in = $in;
         $this->out = $out;
+        $this->configure = $configure;
     }
 
     public function run(): int
@@ -148,6 +154,9 @@ final class Driver
         $options['logger'] = new CollectingLogger(function (string $message): void {
             $this->emit(['warning' => $message]);
         });
+        if ($this->configure !== null) {
+            $options = ($this->configure)($options);
+        }
         $this->running = false;
         $this->client = new TelemetryClient($options);
     }

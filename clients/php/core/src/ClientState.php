@@ -205,18 +205,18 @@ final class ClientState
 
     /**
      * @param array<string, int> $counter
-     * @return array<string, int> one more at `$now`, minutes older than an hour forgotten
+     * @return array<string, int> `$count` more at `$now`, minutes older than an hour forgotten
      */
-    public static function bump(array $counter, int $now): array
+    public static function bump(array $counter, int $now, int $count = 1): array
     {
         $current = intdiv($now, 60000);
         $next = [];
-        foreach ($counter as $minute => $count) {
+        foreach ($counter as $minute => $n) {
             if ((int) $minute > $current - 60) {
-                $next[(string) $minute] = $count;
+                $next[(string) $minute] = $n;
             }
         }
-        $next[(string) $current] = ($next[(string) $current] ?? 0) + 1;
+        $next[(string) $current] = ($next[(string) $current] ?? 0) + max(0, $count);
         return $next;
     }
 
@@ -278,7 +278,7 @@ final class ClientState
             return null;
         }
         $e = ['event_id' => $v['event_id'], 'type' => $v['type'], 'occurred_at' => $v['occurred_at']];
-        foreach (['error_code', 'message', 'notice_id', 'toggle_key'] as $k) {
+        foreach (array_keys(Wire::EVENT_FIELDS) as $k) {
             if (is_string($v[$k] ?? null)) {
                 $e[$k] = $v[$k];
             }

@@ -127,7 +127,7 @@ final class Identity
         if ($this->siteHost !== null) {
             $body['site_host'] = $this->siteHost;
         }
-        foreach (['error_code', 'message', 'notice_id', 'toggle_key'] as $k) {
+        foreach (array_keys(Wire::EVENT_FIELDS) as $k) {
             if (isset($e[$k]) && is_string($e[$k])) {
                 $body[$k] = $e[$k];
             }

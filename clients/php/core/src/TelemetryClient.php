@@ -35,6 +35,8 @@ final class TelemetryClient
     private bool $consent;
     private bool $finished = false;
     private ?ClientState $state = null;
+    /** `state` is fresh and only in memory: nothing is stored yet (see persisted()). */
+    private bool $unsaved = false;
     private ?VerifiedPayload $view = null;
     /** The payload `view` was verified from (false: not computed yet). */
     /** @var string|null|false */
@@ -52,10 +54,13 @@ final class TelemetryClient
         $this->consent = $this->o->consent;
     }
 
-    /** This installation's id (given, or created once and kept in the state). */
+    /**
+     * This installation's id (given, or created once and kept in the state: asking for
+     * it without one given stores the state, so that the id is the same next request).
+     */
     public function installationId(): string
     {
-        return $this->o->installationId ?? $this->state()->installationId;
+        return $this->o->installationId ?? $this->persisted()->installationId;
     }
 
     // ------------------------------------------------------------------ the checkout path
@@ -141,46 +146,87 @@ final class TelemetryClient
     /**
      * Queues an `error` event (sent with the next refresh) and counts it for the
      * heartbeat. Writes the state (a short locked write, no network): call it where the
-     * error happens, even in a checkout.
+     * error happens, even in a checkout. `$occurredAtMs` (ms since the epoch) is when it
+     * happened, for an error counted earlier and recorded now (default: now).
      */
-    public function recordError(string $code, ?string $message = null): void
+    public function recordError(string $code, ?string $message = null, ?int $occurredAtMs = null): void
     {
         if (!$this->consent || $this->finished) {
             return;
         }
-        $this->quietly(function () use ($code, $message): void {
-            $now = $this->now();
+        $this->quietly(function () use ($code, $message, $occurredAtMs): void {
+            $at = $occurredAtMs ?? $this->now();
             $errorCode = substr($code, 0, 128);
             if ($errorCode === '') {
                 $errorCode = 'unknown';
             }
-            $this->mutate(function (ClientState $s) use ($now, $errorCode, $message): void {
-                $s->errorsByMinute = ClientState::bump($s->errorsByMinute, $now);
+            $this->mutate(function (ClientState $s) use ($at, $errorCode, $message): void {
+                $s->errorsByMinute = ClientState::bump($s->errorsByMinute, $at);
                 $s->lastErrorCode = $errorCode;
-                $e = ClientState::event('error', $now);
+                $e = ClientState::event('error', $at);
                 $e['error_code'] = $errorCode;
                 if ($message !== null) {
-                    $e['message'] = function_exists('mb_strcut')
-                        ? mb_strcut($message, 0, 1024, 'UTF-8') // never half a character
-                        : substr($message, 0, 1024);
+                    $e['message'] = self::cut($message, 1024);
                 }
                 $s->enqueue($e);
             });
         });
     }
 
-    /** Counts one handled request for the heartbeat's `requests_last_hour` (a state write). */
-    public function recordRequest(): void
+    /**
+     * Counts `$count` handled requests for the heartbeat's `requests_last_hour`, in one
+     * state write; `$occurredAtMs` is when they were handled (default: now), for counts
+     * kept elsewhere and recorded later.
+     */
+    public function recordRequest(int $count = 1, ?int $occurredAtMs = null): void
     {
-        if (!$this->consent || $this->finished) {
+        if (!$this->consent || $this->finished || $count <= 0) {
             return;
         }
-        $this->quietly(function (): void {
-            $now = $this->now();
-            $this->mutate(static function (ClientState $s) use ($now): void {
-                $s->requestsByMinute = ClientState::bump($s->requestsByMinute, $now);
+        $this->quietly(function () use ($count, $occurredAtMs): void {
+            $at = $occurredAtMs ?? $this->now();
+            $this->mutate(static function (ClientState $s) use ($at, $count): void {
+                $s->requestsByMinute = ClientState::bump($s->requestsByMinute, $at, $count);
             });
         });
+    }
+
+    /**
+     * Queues a lifecycle event for the next refresh (or flush()): `activation`,
+     * `deactivation`, `upgrade_started`, `upgrade_succeeded`, `upgrade_failed`
+     * (Wire::RECORDABLE_EVENT_TYPES; `error` is recordError(), the others the client
+     * sends itself). `$fields` may hold the event's own strings (Wire::EVENT_FIELDS:
+     * `from_version`, `to_version`, `message`, `error_code`) and `data` (string values).
+     * Nothing before consent. Returns whether it was queued; never throws.
+     *
+     * @param array<string, mixed> $fields
+     */
+    public function recordEvent(string $type, array $fields = [], ?int $occurredAtMs = null): bool
+    {
+        if (!in_array($type, Wire::RECORDABLE_EVENT_TYPES, true)) {
+            $this->warn("event type {$type} cannot be recorded; not queued");
+            return false;
+        }
+        if (!$this->consent || $this->finished) {
+            return false;
+        }
+        $queued = false;
+        $this->quietly(function () use ($type, $fields, $occurredAtMs, &$queued): void {
+            $e = ClientState::event($type, $occurredAtMs ?? $this->now());
+            foreach (Wire::EVENT_FIELDS as $name => $max) {
+                if (is_string($fields[$name] ?? null) && $fields[$name] !== '') {
+                    $e[$name] = self::cut($fields[$name], $max);
+                }
+            }
+            if (is_array($fields['data'] ?? null)) {
+                $e['data'] = array_map('strval', array_filter($fields['data'], 'is_scalar'));
+            }
+            $this->mutate(static function (ClientState $s) use ($e): void {
+                $s->enqueue($e);
+            });
+            $queued = true;
+        });
+        return $queued;
     }
 
     // ----------------------------------------------------------------------- telemetry
@@ -668,10 +714,39 @@ final class TelemetryClient
         }
     }
 
+    /** The state of this request: read once; a fresh one in memory when none is stored. */
     private function state(): ClientState
     {
         if ($this->state === null) {
             $this->state = $this->loadState();
+        }
+        return $this->state;
+    }
+
+    /**
+     * The state, stored: a fresh one (no state yet, or a damaged one) is created in the
+     * store first, under its lock, so that two workers starting at once agree on one
+     * installation id (the one stored first wins). Every write goes through here; reads
+     * never do.
+     */
+    private function persisted(): ClientState
+    {
+        $s = $this->state();
+        if (!$this->unsaved || $this->finished) {
+            return $s;
+        }
+        $created = null;
+        try {
+            $this->o->store->update(function (?array $stored) use ($s, &$created): array {
+                $created = ClientState::restore($stored, $this->o->installationId) ?? $s;
+                return $created->toArray();
+            });
+        } catch (\Throwable $e) {
+            $this->warn('state not saved', $e);
+        }
+        if ($created !== null) {
+            $this->state = $created;
+            $this->unsaved = false;
         }
         return $this->state;
     }
@@ -682,16 +757,24 @@ final class TelemetryClient
         if ($this->finished) {
             return;
         }
+        $known = $this->o->installationId
+            ?? ($this->state === null || $this->unsaved ? null : $this->state->installationId);
         try {
-            $fresh = ClientState::restore($this->o->store->load(), $this->installationId());
+            $fresh = ClientState::restore($this->o->store->load(), $known);
         } catch (\Throwable $e) {
             $fresh = null;
         }
         if ($fresh !== null) {
             $this->state = $fresh;
+            $this->unsaved = false;
         }
     }
 
+    /**
+     * The stored state, or a fresh one kept in memory only (the first request ever, or
+     * a damaged state): a read, at checkout too, never writes; persisted() does, with
+     * the first change.
+     */
     private function loadState(): ClientState
     {
         try {
@@ -700,22 +783,8 @@ final class TelemetryClient
             $this->warn('state not readable; starting empty', $e);
             $s = null;
         }
-        if ($s !== null) {
-            return $s;
-        }
-        // The first request ever (or a damaged file): create the state under the lock,
-        // so two workers starting at once agree on one installation id.
-        $created = null;
-        try {
-            $this->o->store->update(function (?array $stored) use (&$created): array {
-                $created = ClientState::restore($stored, $this->o->installationId)
-                    ?? new ClientState($this->o->installationId ?? Uuid::v4());
-                return $created->toArray();
-            });
-        } catch (\Throwable $e) {
-            $this->warn('state not saved', $e);
-        }
-        return $created ?? new ClientState($this->o->installationId ?? Uuid::v4());
+        $this->unsaved = $s === null;
+        return $s ?? new ClientState($this->o->installationId ?? Uuid::v4());
     }
 
     /**
@@ -729,7 +798,7 @@ final class TelemetryClient
      */
     private function mutate(callable $change)
     {
-        $current = $this->state(); // loaded before taking the lock: loading may take it too
+        $current = $this->persisted(); // before taking the lock: creating the state takes it too
         if ($this->finished) {
             return $change($current); // nothing is stored after an uninstall
         }
@@ -808,6 +877,12 @@ final class TelemetryClient
     private function now(): int
     {
         return (int) ($this->o->clock)();
+    }
+
+    /** At most `$bytes` bytes of `$text`, never half a character. */
+    private static function cut(string $text, int $bytes): string
+    {
+        return function_exists('mb_strcut') ? mb_strcut($text, 0, $bytes, 'UTF-8') : substr($text, 0, $bytes);
     }
 
     /** @param mixed $v */

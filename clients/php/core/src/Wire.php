@@ -30,6 +30,25 @@ final class Wire
         'notice_acknowledged',
     ];
 
+    /** The types an adapter queues with TelemetryClient::recordEvent() (the client sends the others). */
+    public const RECORDABLE_EVENT_TYPES = [
+        'activation',
+        'deactivation',
+        'upgrade_started',
+        'upgrade_succeeded',
+        'upgrade_failed',
+    ];
+
+    /** An event's own string fields beside type and occurred_at, with their limits in bytes. */
+    public const EVENT_FIELDS = [
+        'error_code' => 128,
+        'message' => 1024,
+        'notice_id' => 64,
+        'toggle_key' => 64,
+        'from_version' => 64,
+        'to_version' => 64,
+    ];
+
     public const BLOCK_PLUGIN = 'block_plugin';
     public const FORCE_UPDATE = 'force_update';
     public const ENABLE_DEBUG = 'enable_debug';

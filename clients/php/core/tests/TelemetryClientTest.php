@@ -7,7 +7,9 @@ namespace PluginTelemetry\Core\Tests;
 use PHPUnit\Framework\TestCase;
 use PluginTelemetry\Core\CallResult;
 use PluginTelemetry\Core\HttpResponse;
-use PluginTelemetry\Core\Logger;
+use PluginTelemetry\Core\MemoryStateStore;
+use PluginTelemetry\Core\Rfc3339;
+use PluginTelemetry\Core\StateStore;
 use PluginTelemetry\Core\TelemetryClient;
 
 /**
@@ -49,25 +51,7 @@ final class TelemetryClientTest extends TestCase
     private function client(FakeIngest $ingest, array $extra = []): TelemetryClient
     {
         $warnings = &$this->warnings;
-        $logger = new class ($warnings) implements Logger {
-            /** @var list<string> */
-            private array $sink;
-
-            /** @param list<string> $sink */
-            public function __construct(array &$sink)
-            {
-                $this->sink = &$sink;
-            }
-
-            public function warning(string $message, array $context = []): void
-            {
-                $this->sink[] = $context === [] ? $message : $message . " " . json_encode($context);
-            }
-
-            public function debug(string $message, array $context = []): void
-            {
-            }
-        };
+        $logger = new MemoryLogger($warnings);
         return new TelemetryClient($extra + [
             'ingestUrl' => 'https://ingest.example',
             'apiKey' => 'pt_live_secret_key',
@@ -447,6 +431,117 @@ final class TelemetryClientTest extends TestCase
         self::assertSame(1, $body['requests_last_hour']);
         self::assertSame('card_declined', $body['last_error_code']);
         self::assertSame('Bearer pt_live_secret_key', $ingest->seen[0]['headers']['authorization']);
+    }
+
+    public function testReadsNeverWriteTheStateTheFirstChangeDoes(): void
+    {
+        $ingest = $this->ingest();
+        $file = $this->dir . '/state.json';
+        $c = $this->client($ingest, ['installationId' => null]);
+        self::assertFalse($c->isBlocked());
+        self::assertSame([], $c->pendingNotices());
+        self::assertNull($c->upgradeAdvice());
+        self::assertLessThanOrEqual($this->clock, $c->nextRefreshAt());
+        self::assertFileDoesNotExist($file, 'a first read (a checkout) keeps the fresh state in memory');
+        $c->recordRequest();
+        self::assertFileExists($file);
+
+        $damaged = $this->dir . '/damaged.json';
+        file_put_contents($damaged, '{"v":1,"installation_id":');
+        $d = $this->client($ingest, ['statePath' => $damaged]);
+        self::assertFalse($d->isBlocked());
+        self::assertSame('{"v":1,"installation_id":', file_get_contents($damaged), 'a read does not rewrite it');
+        self::assertTrue($d->heartbeat()->ok());
+        $stored = json_decode((string) file_get_contents($damaged), true);
+        self::assertSame(Signer::INSTALLATION, $stored['installation_id']);
+    }
+
+    public function testTwoFreshWorkersAgreeOnTheInstallationStoredFirst(): void
+    {
+        $ingest = $this->ingest();
+        $a = $this->client($ingest, ['installationId' => null]);
+        $b = $this->client($ingest, ['installationId' => null]);
+        self::assertFalse($a->isBlocked());
+        self::assertFalse($b->isBlocked()); // both hold a fresh state in memory, with ids of their own
+        $a->recordRequest();
+        $b->recordRequest();
+        self::assertSame($a->installationId(), $b->installationId());
+        $a->heartbeat();
+        self::assertSame(2, $ingest->to(self::HEARTBEAT)[0]['body']['requests_last_hour']);
+    }
+
+    public function testTalliesAreRecordedInOneWriteAtTheTimeTheyHappened(): void
+    {
+        $ingest = $this->ingest();
+        $writes = 0;
+        $inner = new MemoryStateStore();
+        $store = new class ($inner, $writes) implements StateStore {
+            private StateStore $inner;
+            private int $writes;
+
+            public function __construct(StateStore $inner, int &$writes)
+            {
+                $this->inner = $inner;
+                $this->writes = &$writes;
+            }
+
+            public function load(): ?array
+            {
+                return $this->inner->load();
+            }
+
+            public function update(callable $change): void
+            {
+                $this->writes++;
+                $this->inner->update($change);
+            }
+
+            public function clear(): void
+            {
+                $this->inner->clear();
+            }
+        };
+        $c = $this->client($ingest, ['store' => $store, 'statePath' => null]);
+        $c->recordRequest(); // the state exists from here on
+        $before = $writes;
+        $c->recordRequest(40, $this->clock - 10 * 60000);
+        self::assertSame(1, $writes - $before, '40 requests, one write');
+        $c->recordRequest(7, $this->clock - 2 * 3600000); // more than an hour ago: not in the heartbeat
+        $c->recordRequest(0);
+        $c->recordError('card_declined', 'gateway', $this->clock - 30 * 60000);
+        $c->heartbeat();
+        $beat = $ingest->to(self::HEARTBEAT)[0]['body'];
+        self::assertSame(41, $beat['requests_last_hour']);
+        self::assertSame(1, $beat['errors_last_hour']);
+        $c->flush();
+        $error = $ingest->to(self::EVENT)[0]['body']['events'][0];
+        self::assertSame(Rfc3339::format($this->clock - 30 * 60000), $error['occurred_at']);
+    }
+
+    public function testLifecycleEventsAreQueuedAndSentWithTheirFields(): void
+    {
+        $ingest = $this->ingest();
+        $c = $this->client($ingest);
+        self::assertTrue($c->recordEvent('activation'));
+        self::assertTrue($c->recordEvent('upgrade_succeeded', [
+            'from_version' => '2.4.0',
+            'to_version' => '2.4.1',
+            'data' => ['steps' => 3, 'ok' => true, 'skip' => ['not', 'scalar']],
+            'notice_id' => 7,
+        ]));
+        self::assertFalse($c->recordEvent('uninstalled'), 'uninstalled() sends that one');
+        self::assertFalse($c->recordEvent('party'));
+        self::assertCount(2, $this->warnings);
+        self::assertSame(2, $c->flush()->delivered());
+        $events = $ingest->to(self::EVENT)[0]['body']['events'];
+        self::assertSame(['activation', 'upgrade_succeeded'], array_column($events, 'type'));
+        self::assertSame('2.4.0', $events[1]['from_version']);
+        self::assertSame('2.4.1', $events[1]['to_version']);
+        self::assertSame(['steps' => '3', 'ok' => '1'], $events[1]['data']);
+        self::assertArrayNotHasKey('notice_id', $events[1]);
+
+        $off = $this->client($this->ingest(), ['consent' => false, 'statePath' => $this->dir . '/off.json']);
+        self::assertFalse($off->recordEvent('deactivation'), 'nothing before consent');
     }
 
     public function testOptionsAreCheckedAtConstruction(): void

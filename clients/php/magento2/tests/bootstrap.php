@@ -32,9 +32,9 @@ spl_autoload_register(static function (string $class): void {
 });
 require __DIR__ . '/../PluginTelemetry/registration.php';
 
-// Shared with the PrestaShop tests: the live stack, the request log, the recording transport.
-require __DIR__ . '/../../prestashop/tests/support/LiveStack.php';
-require __DIR__ . '/../../prestashop/tests/support/RequestLog.php';
+// Shared with the PrestaShop tests (clients/php/testing/): the live stack, the request log.
+require __DIR__ . '/../../testing/LiveStack.php';
+require __DIR__ . '/../../testing/RequestLog.php';
 require __DIR__ . '/../../conformance/src/RecordingTransport.php';
 require __DIR__ . '/../build/ComposerArtifacts.php';
 require __DIR__ . '/StoreTestCase.php';

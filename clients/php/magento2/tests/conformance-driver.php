@@ -15,8 +15,8 @@
  * (`<scenario dir>/magento/`: its var/ holds the shim's flag table and the file lock
  * provider's locks), and the store is the one the object manager builds for the module
  * (FlagManager and LockManagerInterface injected, as in Magento). How the store replaces
- * the state file without changing the Driver, and how the runner's `state_exists` sees
- * it: clients/php/prestashop/tests/support/AdapterDriver.php (shared by both adapters).
+ * the state file (the Driver's `$configure` hook), and how the runner's `state_exists`
+ * sees it: clients/php/testing/AdapterDriver.php (shared by the three adapters).
  */
 
 declare(strict_types=1);
@@ -32,9 +32,8 @@ require $ptClients . '/php/core/autoload.php'; // as Composer installs plugin-te
 require $ptClients . '/php/conformance/src/RecordingTransport.php';
 require $ptClients . '/php/conformance/src/CollectingLogger.php';
 require $ptClients . '/php/conformance/src/Driver.php';
-require $ptClients . '/php/prestashop/tests/support/AdapterDriver.php';
-require $ptClients . '/php/prestashop/tests/support/AdapterDriverOutput.php';
-require $ptClients . '/php/prestashop/tests/support/MarkedStateStore.php';
+require $ptClients . '/php/testing/AdapterDriver.php';
+require $ptClients . '/php/testing/MarkedStateStore.php';
 require __DIR__ . '/shim/bootstrap.php';
 spl_autoload_register(static function (string $class): void {
     $prefix = 'PluginTelemetry\\Telemetry\\';

@@ -11,7 +11,8 @@
  * inside a shopper's request. The checkout reads the last verified state (a file read,
  * no network, no write); what must be written (a payment failure, an order count) or
  * sent (heartbeat, config poll, events) waits until the response is sent
- * (src/AfterResponse.php), or runs from the cron controller.
+ * (the core's AfterResponse, one queue per request: afterResponse()), or runs from the
+ * cron controller.
  *
  * PrestaShop requires the module class in the global namespace, in a file that starts
  * with the `_PS_VERSION_` guard: hence the two sniffs disabled below.
@@ -20,7 +21,7 @@
 // phpcs:disable PSR1.Files.SideEffects
 // phpcs:disable PSR1.Classes.ClassDeclaration.MissingNamespace
 
-use PluginTelemetry\PrestaShop\AfterResponse;
+use PluginTelemetry\Core\AfterResponse;
 use PluginTelemetry\PrestaShop\BackOfficeNotices;
 use PluginTelemetry\PrestaShop\ClientFactory;
 use PluginTelemetry\PrestaShop\ConfigurationPage;
@@ -51,6 +52,10 @@ class PluginTelemetry extends PaymentModule
     /** The error code a payment failure is reported with. */
     public const PAYMENT_FAILED = 'payment_failed';
 
+    /** What a failed after-response task's line in PHP's error log starts with. */
+    public const LOG_PREFIX = '[plugintelemetry]';
+
+    private static ?AfterResponse $afterResponse = null;
     private ?Settings $settings = null;
     private ?ClientFactory $factory = null;
 
@@ -104,7 +109,7 @@ class PluginTelemetry extends PaymentModule
     /** The configuration page (Modules > Configure): settings, consent, notice dismissal. */
     public function getContent()
     {
-        $page = new ConfigurationPage($this, $this->settings(), $this->telemetryFactory(), AfterResponse::instance());
+        $page = new ConfigurationPage($this, $this->settings(), $this->telemetryFactory(), self::afterResponse());
         return $page->handle() . $page->render();
     }
 
@@ -146,7 +151,7 @@ class PluginTelemetry extends PaymentModule
             return;
         }
         $factory = $this->telemetryFactory();
-        AfterResponse::instance()->defer(static function () use ($factory): void {
+        self::afterResponse()->defer(static function () use ($factory): void {
             $client = $factory->create();
             if ($client !== null) {
                 $client->recordRequest();
@@ -173,7 +178,7 @@ class PluginTelemetry extends PaymentModule
         }
         $factory = $this->telemetryFactory();
         $message = 'order ' . (int) $order->id . ' moved to the payment error state';
-        AfterResponse::instance()->defer(static function () use ($factory, $message): void {
+        self::afterResponse()->defer(static function () use ($factory, $message): void {
             $client = $factory->create();
             if ($client !== null) {
                 $client->recordError(self::PAYMENT_FAILED, $message);
@@ -187,7 +192,7 @@ class PluginTelemetry extends PaymentModule
     public function hookDisplayBackOfficeHeader(array $params = [])
     {
         $factory = $this->telemetryFactory();
-        AfterResponse::instance()->defer(static function () use ($factory): void {
+        self::afterResponse()->defer(static function () use ($factory): void {
             $client = $factory->create();
             if ($client !== null && $client->hasConsent()) {
                 $client->refreshIfDue();
@@ -259,6 +264,18 @@ class PluginTelemetry extends PaymentModule
     }
 
     // --------------------------------------------------------------------- the wiring
+
+    /**
+     * The work of this request that waits until the response is sent (one queue per PHP
+     * request, whichever module instance defers to it).
+     */
+    public static function afterResponse(): AfterResponse
+    {
+        if (self::$afterResponse === null) {
+            self::$afterResponse = new AfterResponse(self::LOG_PREFIX);
+        }
+        return self::$afterResponse;
+    }
 
     public function settings(): Settings
     {

@@ -8,7 +8,6 @@ use Employee;
 use Module;
 use PHPUnit\Framework\TestCase;
 use PluginTelemetry;
-use PluginTelemetry\PrestaShop\AfterResponse;
 use PluginTelemetry\PrestaShop\ConfigurationPage;
 use PluginTelemetry\PrestaShop\Settings;
 use PluginTelemetry\PrestaShop\Tests\Shim\Shop;
@@ -48,7 +47,7 @@ abstract class ShopTestCase extends TestCase
 
     protected function tearDown(): void
     {
-        AfterResponse::instance()->run(); // nothing a test deferred leaks into the next
+        PluginTelemetry::afterResponse()->run(); // nothing a test deferred leaks into the next
     }
 
     protected static function removeState(): void
@@ -98,7 +97,7 @@ abstract class ShopTestCase extends TestCase
     /** The response was sent: what the request deferred runs now. */
     protected function finishResponse(): void
     {
-        AfterResponse::instance()->run();
+        PluginTelemetry::afterResponse()->run();
     }
 
     protected function installModule(): PluginTelemetry

@@ -16,7 +16,7 @@ use PluginTelemetry\PrestaShop\Build\ModulePackage;
 use PluginTelemetry\Testing\LiveStack;
 
 require __DIR__ . '/../build/ModulePackage.php';
-require __DIR__ . '/support/LiveStack.php';
+require __DIR__ . '/../../testing/LiveStack.php';
 
 $ptShopRoot = sys_get_temp_dir() . '/pt-prestashop-shop-' . getmypid() . '-' . bin2hex(random_bytes(3));
 try {
@@ -36,5 +36,5 @@ unset($ptPinned, $ptShopRoot);
 require __DIR__ . '/shim/bootstrap.php';
 require _PS_MODULE_DIR_ . 'plugintelemetry/autoload.php'; // the bundled core and the module's classes
 require __DIR__ . '/../../conformance/src/RecordingTransport.php';
-require __DIR__ . '/support/RequestLog.php';
+require __DIR__ . '/../../testing/RequestLog.php';
 require __DIR__ . '/ShopTestCase.php';

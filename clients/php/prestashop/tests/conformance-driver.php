@@ -14,8 +14,8 @@
  * (`<scenario dir>/prestashop/`), with the module installed from the release folder
  * (build/ModulePackage.php), and the store is the one that module instance builds
  * (`$module->stateStore()`): `<scenario dir>/prestashop/modules/plugintelemetry/var/state.json`.
- * How the store replaces the state file without changing the Driver, and how the
- * runner's `state_exists` sees it: tests/support/AdapterDriver.php.
+ * How the store replaces the state file (the Driver's `$configure` hook), and how the
+ * runner's `state_exists` sees it: clients/php/testing/AdapterDriver.php.
  */
 
 declare(strict_types=1);
@@ -31,9 +31,8 @@ require $ptClients . '/php/core/autoload.php';
 require $ptClients . '/php/conformance/src/RecordingTransport.php';
 require $ptClients . '/php/conformance/src/CollectingLogger.php';
 require $ptClients . '/php/conformance/src/Driver.php';
-require __DIR__ . '/support/AdapterDriver.php';
-require __DIR__ . '/support/AdapterDriverOutput.php';
-require __DIR__ . '/support/MarkedStateStore.php';
+require $ptClients . '/php/testing/AdapterDriver.php';
+require $ptClients . '/php/testing/MarkedStateStore.php';
 require dirname(__DIR__) . '/build/ModulePackage.php';
 unset($ptClients);
 

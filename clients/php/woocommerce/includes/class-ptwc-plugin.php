@@ -10,6 +10,8 @@
 
 defined('ABSPATH') || exit;
 
+use PluginTelemetry\Core\AfterResponse;
+use PluginTelemetry\Core\ClientProvider;
 use PluginTelemetry\Core\TelemetryClient;
 
 /**
@@ -57,11 +59,11 @@ final class PTWC_Plugin
     /** @var PTWC_Logger */
     private $logger;
 
-    /** @var TelemetryClient|null|false false: not built yet */
-    private $client = false;
+    /** @var ClientProvider the client of this request, built once from the settings */
+    private $clients;
 
-    /** @var string|null why there is no client (shown on the settings tab) */
-    private $client_error = null;
+    /** @var AfterResponse work of this request that waits until the response is sent */
+    private $after_response;
 
     /**
      * Loads the bundled core and the adapter's classes (also from uninstall.php).
@@ -153,6 +155,14 @@ final class PTWC_Plugin
         $this->settings = new PTWC_Settings();
         $this->tally = new PTWC_Tally();
         $this->logger = new PTWC_Logger(array($this, 'debug_enabled'));
+        $this->clients = new ClientProvider(
+            function () {
+                return $this->client_options();
+            },
+            null,
+            $this->logger
+        );
+        $this->after_response = new AfterResponse('[' . PTWC_Logger::SOURCE . ']', $this->logger);
     }
 
     public function settings(): PTWC_Settings
@@ -170,29 +180,34 @@ final class PTWC_Plugin
         return $this->logger;
     }
 
+    public function after_response(): AfterResponse
+    {
+        return $this->after_response;
+    }
+
     /**
      * The client, or null while the plugin is not configured (no API key, no pinned key
      * in this build, a wrong option). Built once per PHP request; never throws.
      */
     public function client(): ?TelemetryClient
     {
-        if (self::$retired) {
-            return null;
-        }
-        if ($this->client !== false) {
-            return $this->client;
-        }
-        $this->client = null;
-        $this->client_error = null;
+        return self::$retired ? null : $this->clients->create();
+    }
+
+    /**
+     * The client's options from the settings, or why there are none (for the settings tab).
+     *
+     * @return array<string, mixed>|string
+     */
+    private function client_options()
+    {
         $settings = $this->settings->all();
         $keys = PTWC_Release::pinned_keys();
         if ($keys === array()) {
-            $this->client_error = __('This copy of the plugin pins no signing key: install a release built with bin/build-zip.', 'plugin-telemetry-woocommerce');
-            return null;
+            return __('This copy of the plugin pins no signing key: install a release built with bin/build-zip.', 'plugin-telemetry-woocommerce');
         }
         if ($settings['api_key'] === '') {
-            $this->client_error = __('Enter the API key of your merchant account.', 'plugin-telemetry-woocommerce');
-            return null;
+            return __('Enter the API key of your merchant account.', 'plugin-telemetry-woocommerce');
         }
         $options = array(
             'ingestUrl' => $settings['endpoint'],
@@ -226,13 +241,7 @@ final class PTWC_Plugin
                 }
             }
         }
-        try {
-            $this->client = new TelemetryClient($options);
-        } catch (\InvalidArgumentException $e) {
-            $this->client_error = $e->getMessage();
-            $this->logger->warning('telemetry not configured: ' . $e->getMessage());
-        }
-        return $this->client;
+        return $options;
     }
 
     /**
@@ -242,9 +251,6 @@ final class PTWC_Plugin
     public static function retire(): void
     {
         self::$retired = true;
-        if (self::$instance !== null) {
-            self::$instance->client = null;
-        }
     }
 
     public static function retired(): bool
@@ -255,14 +261,13 @@ final class PTWC_Plugin
     /** Why there is no client, for the settings tab. */
     public function client_error(): ?string
     {
-        $this->client();
-        return $this->client_error;
+        return self::$retired ? null : $this->clients->problem();
     }
 
     /** Forgets the client (after the settings changed). */
     public function reset_client(): void
     {
-        $this->client = false;
+        $this->clients->reset();
     }
 
     // ------------------------------------------------------------ the checkout path
@@ -277,15 +282,16 @@ final class PTWC_Plugin
     /** A verified, unexpired enable_debug. No network. */
     public function debug_enabled(): bool
     {
-        $client = $this->client === false ? $this->client() : $this->client;
+        $client = $this->client();
         return $client !== null && $client->debugEnabled();
     }
 
     // ------------------------------------------------------------ lifecycle
 
     /**
-     * Activation: the installation id (kept for the plugin's life) and the refresh
-     * schedule. Nothing is sent here: without consent the scheduled refresh does nothing.
+     * Activation: the installation id (kept for the plugin's life), the refresh schedule
+     * and, with consent (a re-activation), an `activation` event, queued: nothing is sent
+     * here, the next scheduled refresh sends it.
      */
     public static function activate(): void
     {
@@ -294,12 +300,25 @@ final class PTWC_Plugin
         }
         self::installation_id();
         PTWC_Scheduler::schedule();
+        $client = self::instance()->client();
+        if ($client !== null) {
+            $client->recordEvent('activation'); // nothing without consent
+        }
     }
 
+    /**
+     * Deactivation: with consent, a `deactivation` event, sent now with the queue (at
+     * most a few requests of 2 s, in the admin's action), as no refresh runs after this;
+     * then the schedule is removed.
+     */
     public static function deactivate(): void
     {
         if (!self::load_dependencies()) {
             return;
+        }
+        $client = self::instance()->client();
+        if ($client !== null && $client->recordEvent('deactivation')) {
+            $client->flush();
         }
         PTWC_Scheduler::unschedule();
     }

@@ -4,7 +4,7 @@
  * When the core talks to ingest: from WP-Cron every minute (`ptwc_refresh`, a named
  * callback on a schedule of its own), and after the response of any request once the
  * server's poll interval has passed (`shutdown`, after fastcgi_finish_request() where
- * the server has it). Both call TelemetryClient::refreshIfDue(), which sends a
+ * the server has it: the core's AfterResponse). Both call TelemetryClient::refreshIfDue(), which sends a
  * heartbeat when the server's next_heartbeat_in_secs has come, else a config poll, then
  * the queued events, and returns at once when nothing is due or another worker is on it.
  * Never inside a shopper's request: the checkout only reads local state.
@@ -98,11 +98,16 @@ final class PTWC_Scheduler
         if ($tally->is_empty() && !$due) {
             return;
         }
-        self::finish_response();
-        $tally->write();
+        // Already in `shutdown`: the core's AfterResponse sends the response now, then
+        // runs each task on its own.
+        $after = $this->plugin->after_response();
+        $after->defer(array($tally, 'write'));
         if ($due) {
-            $this->refresh('after response');
+            $after->defer(function (): void {
+                $this->refresh('after response');
+            });
         }
+        $after->run();
     }
 
     private function refresh(string $why): void
@@ -115,17 +120,6 @@ final class PTWC_Scheduler
         $drained = $this->plugin->tally()->drain_into($client);
         $result = $client->refreshIfDue();
         $this->plugin->logger()->debug('refresh (' . $why . ')', array('tallies' => $drained) + $result->toArray());
-    }
-
-    /** The visitor gets the whole response now; the refresh goes on without them. */
-    private static function finish_response(): void
-    {
-        ignore_user_abort(true);
-        if (function_exists('fastcgi_finish_request')) {
-            fastcgi_finish_request();
-        } elseif (function_exists('litespeed_finish_request')) {
-            litespeed_finish_request();
-        }
     }
 
     /** The schedule must be known when scheduling (activation runs before `init`). */

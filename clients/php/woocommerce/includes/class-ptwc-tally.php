@@ -5,8 +5,8 @@
  * shutdown as a row of its own (`ptwc_tally_<random>`, non-autoloaded): an INSERT, never
  * a read-modify-write of a shared counter inside a shopper's request, so concurrent
  * checkouts neither wait for one another nor lose counts. The refresh (WP-Cron, or the
- * after-response hook) drains the rows into the core (recordRequest / recordError),
- * which queues the `error` events and counts them for the next heartbeat.
+ * after-response hook) drains the rows into the core (recordRequest: one write per row;
+ * recordError, at the row's time), which queues the `error` events and counts them for the next heartbeat.
  *
  * @package PTWC
  */
@@ -96,17 +96,16 @@ final class PTWC_Tally
                 continue;
             }
             $errors = isset($row['errors']) && is_array($row['errors']) ? $row['errors'] : array();
-            // Each error was also counted as a request (requests_last_hour holds both).
-            $requests = min(1000, max(0, (int) ($row['requests'] ?? 0)));
-            for ($i = 0; $i < $requests; $i++) {
-                $client->recordRequest();
-            }
+            // When the request was handled, not when it is drained.
+            $at = isset($row['at']) && is_int($row['at']) && $row['at'] > 0 ? $row['at'] * 1000 : null;
+            // Each error was also counted as a request (requests_last_hour holds both): one write.
+            $client->recordRequest(min(1000, max(0, (int) ($row['requests'] ?? 0))), $at);
             foreach ($errors as $error) {
                 if (is_array($error) && isset($error['code']) && is_string($error['code'])) {
                     $message = isset($error['message']) && is_string($error['message']) && $error['message'] !== ''
                         ? $error['message'] : null;
                     // Queues the `error` event and counts it for errors_last_hour.
-                    $client->recordError($error['code'], $message);
+                    $client->recordError($error['code'], $message, $at);
                 }
             }
             $drained++;

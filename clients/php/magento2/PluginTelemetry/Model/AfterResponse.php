@@ -4,55 +4,20 @@ declare(strict_types=1);
 
 namespace PluginTelemetry\Telemetry\Model;
 
+use PluginTelemetry\Core\AfterResponse as CoreAfterResponse;
+
 /**
- * Work that must not delay the page (a shared service: one queue per request): run
- * once the response is sent. The first task registers one shutdown function; it hands
- * the page to the client first (fastcgi_finish_request under PHP-FPM, which Magento
- * requires in production), then runs the tasks, each on its own: one failing does not
- * stop the next, and none can break the page, which is already out.
+ * The core's AfterResponse (work that must not delay the page, run once the response
+ * is sent; fastcgi_finish_request under PHP-FPM, which Magento requires in production),
+ * as a type of the module's own: Magento's object manager shares one instance per type,
+ * so the module gets its one queue per request, with its log prefix, by asking for this
+ * class, without a di.xml entry on the core's class (which would reach every other
+ * module that ships the core).
  */
-class AfterResponse
+class AfterResponse extends CoreAfterResponse
 {
-    /** @var list<callable(): void> */
-    private array $tasks = [];
-    private bool $registered = false;
-
-    /** @param callable(): void $task */
-    public function defer(callable $task): void
+    public function __construct()
     {
-        $this->tasks[] = $task;
-        if (!$this->registered) {
-            $this->registered = true;
-            register_shutdown_function([$this, 'run']);
-        }
-    }
-
-    public function pending(): int
-    {
-        return count($this->tasks);
-    }
-
-    /** Sends the response, then runs the tasks. Also what tests call to play "after the response". */
-    public function run(): void
-    {
-        if ($this->tasks === []) {
-            return;
-        }
-        if (PHP_SAPI !== 'cli') {
-            ignore_user_abort(true);
-            if (function_exists('fastcgi_finish_request')) {
-                fastcgi_finish_request();
-            } elseif (function_exists('litespeed_finish_request')) {
-                litespeed_finish_request();
-            }
-        }
-        while ($this->tasks !== []) {
-            $task = array_shift($this->tasks);
-            try {
-                $task();
-            } catch (\Throwable $e) {
-                error_log('[plugin_telemetry] after-response task failed: ' . $e->getMessage());
-            }
-        }
+        parent::__construct('[plugin_telemetry]');
     }
 }

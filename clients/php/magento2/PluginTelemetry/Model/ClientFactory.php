@@ -5,15 +5,17 @@ declare(strict_types=1);
 namespace PluginTelemetry\Telemetry\Model;
 
 use Magento\Framework\App\ProductMetadataInterface;
-use PluginTelemetry\Core\TelemetryClient;
+use PluginTelemetry\Core\ClientProvider;
 
 /**
- * The core's TelemetryClient, built from the store configuration: one per PHP request
- * (a shared service, so the state row is read once), or none, with the reason, while
- * the module is not configured (no ingest URL, API key or pinned key) or a setting is
- * wrong. `pinnedKeys` comes from etc/di.xml (the release's keys).
+ * The core's TelemetryClient, built from the store configuration (the core's
+ * ClientProvider: one per PHP request, a shared service, so the state row is read
+ * once; or none, with the reason, while the module is not configured or a setting is
+ * wrong; a checkout gets none while there is no state row). This class only says how
+ * the configuration becomes the client's options. `pinnedKeys` comes from etc/di.xml
+ * (the release's keys).
  */
-class ClientFactory
+class ClientFactory extends ClientProvider
 {
     public const CMS = 'magento';
     /** The module's version (composer.json's; a test keeps them equal). */
@@ -27,9 +29,6 @@ class ClientFactory
     private array $pinnedKeys;
     /** @var array<string, mixed> */
     private array $options;
-    private ?TelemetryClient $client = null;
-    private bool $built = false;
-    private ?string $problem = null;
 
     /**
      * @param array<string, string> $pinnedKeys key_id => base64 Ed25519 public key
@@ -49,65 +48,22 @@ class ClientFactory
         $this->productMetadata = $productMetadata;
         $this->pinnedKeys = $pinnedKeys;
         $this->options = $options;
+        parent::__construct(function () {
+            return $this->clientOptions();
+        }, static function () use ($store): bool {
+            return $store->load() !== null;
+        }, $logger);
     }
 
-    /** Forgets the client of this request (after the configuration changed). */
-    public function reset(): void
-    {
-        $this->client = null;
-        $this->built = false;
-        $this->problem = null;
-    }
-
-    /** The client, or null while telemetry cannot run (see problem()). */
-    public function create(): ?TelemetryClient
-    {
-        if ($this->built) {
-            return $this->client;
-        }
-        $this->built = true;
-        $options = $this->clientOptions();
-        if ($options === null) {
-            return null;
-        }
-        try {
-            $this->client = new TelemetryClient($options);
-        } catch (\InvalidArgumentException $e) {
-            $this->problem = $e->getMessage();
-            $this->logger->warning('telemetry is off: ' . $e->getMessage());
-        }
-        return $this->client;
-    }
-
-    /**
-     * The client for the checkout: null as well while there is no state at all, so a
-     * shopper's request never creates the state row (nothing verified means not blocked).
-     */
-    public function forCheckout(): ?TelemetryClient
-    {
-        if ($this->store->load() === null) {
-            return null;
-        }
-        return $this->create();
-    }
-
-    public function problem(): ?string
-    {
-        $this->create();
-        return $this->problem;
-    }
-
-    /** @return array<string, mixed>|null */
-    private function clientOptions(): ?array
+    /** @return array<string, mixed>|string the options, or why there are none */
+    private function clientOptions()
     {
         $pinned = $this->options['pinnedKeys'] ?? $this->pinnedKeys;
         if ($pinned === []) {
-            $this->problem = 'this release pins no signing key (etc/di.xml): telemetry is off';
-            return null;
+            return 'this release pins no signing key (etc/di.xml): telemetry is off';
         }
         if ($this->settings->ingestUrl() === '' || $this->settings->apiKey() === '') {
-            $this->problem = 'set the ingest URL and the API key to turn telemetry on';
-            return null;
+            return 'set the ingest URL and the API key to turn telemetry on';
         }
         $options = [
             'ingestUrl' => $this->settings->ingestUrl(),

@@ -4,15 +4,17 @@ declare(strict_types=1);
 
 namespace PluginTelemetry\PrestaShop;
 
-use PluginTelemetry\Core\TelemetryClient;
+use PluginTelemetry\Core\ClientProvider;
 use Tools;
 
 /**
- * The core's TelemetryClient, built from the module's settings: one per PHP request
- * (so the state file is read once), or none, with the reason, while the module is not
- * configured (no ingest URL, API key or pinned key) or a setting is wrong.
+ * The core's TelemetryClient, built from the module's settings (the core's
+ * ClientProvider: one per PHP request, so the state file is read once, or none, with
+ * the reason, while the module is not configured or a setting is wrong; a checkout gets
+ * none while there is no state file). This class only says how the module's settings
+ * become the client's options.
  */
-final class ClientFactory
+final class ClientFactory extends ClientProvider
 {
     public const CMS = 'prestashop';
 
@@ -23,9 +25,6 @@ final class ClientFactory
     private array $pinnedKeys;
     /** @var array<string, mixed> */
     private array $overrides = [];
-    private ?TelemetryClient $client = null;
-    private bool $built = false;
-    private ?string $problem = null;
 
     /** @param array<string, string> $pinnedKeys key_id => base64 Ed25519 public key */
     public function __construct(Settings $settings, ModuleStateStore $store, string $pluginVersion, array $pinnedKeys)
@@ -34,6 +33,11 @@ final class ClientFactory
         $this->store = $store;
         $this->pluginVersion = $pluginVersion;
         $this->pinnedKeys = $pinnedKeys;
+        parent::__construct(function () {
+            return $this->options();
+        }, static function () use ($store): bool {
+            return $store->exists();
+        });
     }
 
     public function store(): ModuleStateStore
@@ -53,69 +57,20 @@ final class ClientFactory
         $this->reset();
     }
 
-    /** Forgets the client of this request (after the settings changed). */
-    public function reset(): void
-    {
-        $this->client = null;
-        $this->built = false;
-        $this->problem = null;
-    }
-
-    /** The client, or null while telemetry cannot run (see problem()). */
-    public function create(): ?TelemetryClient
-    {
-        if ($this->built) {
-            return $this->client;
-        }
-        $this->built = true;
-        $options = $this->options();
-        if ($options === null) {
-            return null;
-        }
-        try {
-            $this->client = new TelemetryClient($options);
-        } catch (\InvalidArgumentException $e) {
-            $this->problem = $e->getMessage();
-        }
-        return $this->client;
-    }
-
     /**
-     * The client for the checkout: null as well while there is no state at all, so a
-     * shopper's request never creates the state file (nothing verified yet means not
-     * blocked).
-     */
-    public function forCheckout(): ?TelemetryClient
-    {
-        if (!$this->store->exists()) {
-            return null;
-        }
-        return $this->create();
-    }
-
-    /** Why create() returns null, in words for the configuration page. */
-    public function problem(): ?string
-    {
-        $this->create();
-        return $this->problem;
-    }
-
-    /**
-     * The options from the settings, or null (with the problem) when one is missing.
+     * The options from the settings, or why there are none (a setting is missing).
      * Checks nothing else: the core's Options does, at construction.
      *
-     * @return array<string, mixed>|null
+     * @return array<string, mixed>|string
      */
-    private function options(): ?array
+    private function options()
     {
         $pinned = $this->overrides['pinnedKeys'] ?? $this->pinnedKeys;
         if ($pinned === []) {
-            $this->problem = 'this release pins no signing key (pinned_keys.php): telemetry is off';
-            return null;
+            return 'this release pins no signing key (pinned_keys.php): telemetry is off';
         }
         if ($this->settings->ingestUrl() === '' || $this->settings->apiKey() === '') {
-            $this->problem = 'set the ingest URL and the API key to turn telemetry on';
-            return null;
+            return 'set the ingest URL and the API key to turn telemetry on';
         }
         $host = (string) parse_url('https://' . Tools::getShopDomainSsl(false, false), PHP_URL_HOST);
         $options = [

@@ -7,6 +7,7 @@ namespace PluginTelemetry\PrestaShop;
 use Configuration;
 use HelperForm;
 use Module;
+use PluginTelemetry\Core\AfterResponse;
 use PluginTelemetry\Core\CallResult;
 use PluginTelemetry\Core\Uuid;
 use Tools;

@@ -11,7 +11,7 @@ use PluginTelemetry\Core\Transport;
 /**
  * Every request an adapter's client made, seen at its edge (the conformance driver's
  * RecordingTransport over the real curl transport): what was sent to live ingest and
- * what it answered. Shared by the PrestaShop and Magento tests.
+ * what it answered. Shared by the PrestaShop and Magento tests (clients/php/testing/).
  */
 final class RequestLog
 {

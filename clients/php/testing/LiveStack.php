@@ -9,7 +9,7 @@ namespace PluginTelemetry\Testing;
  * does (clients/node/harness/live-stack.ts): ingest on 127.0.0.1:8080, the Ops API on
  * 127.0.0.1:8081, and `ptctl` for what a plugin cannot do itself (a merchant and its
  * API key, toggles, a release). Loopback only. Shared by the PrestaShop and Magento
- * tests (clients/php/magento2/tests/bootstrap.php loads this file too).
+ * tests (clients/php/testing/: both adapters' tests/bootstrap.php load it).
  */
 final class LiveStack
 {
@@ -29,7 +29,7 @@ final class LiveStack
 
     public static function repoRoot(): string
     {
-        return dirname(__DIR__, 5);
+        return dirname(__DIR__, 3);
     }
 
     public static function ingestUrl(): string
