@@ -22,14 +22,15 @@ async fn ops_status_is_what_the_plugin_is_told() {
     let m = env.merchant().await;
     let admin = Actor::new("ops:frank");
     let id = Uuid::new_v4();
-    // A version line above every magento release so far (the registry is shared and
-    // keeps earlier runs' releases; the other test here publishes lower ones).
+    // PrestaShop: the other test here runs at the same time and publishes magento
+    // releases, which would be advised to this installation too. A version line above
+    // every prestashop release so far (the registry keeps earlier runs' releases).
     let line = format!(
         "{}.{}",
-        env.next_major("magento").await,
+        env.next_major("prestashop").await,
         Uuid::new_v4().as_u128() % 100_000
     );
-    let body = json!({"installation_id": id, "cms": "magento", "plugin_version": format!("{line}.0"),
+    let body = json!({"installation_id": id, "cms": "prestashop", "plugin_version": format!("{line}.0"),
                       "runtime_version": "8.0", "requests_last_hour": 10, "errors_last_hour": 0});
     assert_eq!(
         env.heartbeat(&m.key, &body).await.status,
@@ -38,7 +39,7 @@ async fn ops_status_is_what_the_plugin_is_told() {
     env.wait_for_heartbeats(m.id, 1, Duration::from_secs(10))
         .await;
 
-    let mut needs_newer_php = e2e::release("magento", &format!("{line}.2"));
+    let mut needs_newer_php = e2e::release("prestashop", &format!("{line}.2"));
     needs_newer_php.min_runtime_version = Some("8.3".into());
     store::registry::publish(&env.pool, &needs_newer_php, &admin)
         .await
@@ -59,7 +60,7 @@ async fn ops_status_is_what_the_plugin_is_told() {
     tokio::time::sleep(Duration::from_secs(2)).await;
     status_becomes(&env, id, "active").await;
 
-    let mut security = e2e::release("magento", &format!("{line}.1"));
+    let mut security = e2e::release("prestashop", &format!("{line}.1"));
     security.security_fix = true;
     store::registry::publish(&env.pool, &security, &admin)
         .await
