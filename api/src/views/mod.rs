@@ -237,7 +237,7 @@ mod same_json_as_the_store_rows {
             id: 7,
             at: at(),
             actor: "ivy".into(),
-            source_address: Some("203.0.113.7".into()),
+            source_address: Some("127.0.0.7".into()),
             action: "toggle.create".into(),
             target_type: "toggle".into(),
             target_id: Uuid::new_v4().to_string(),

@@ -255,7 +255,7 @@ async fn failed_authentications_from_one_address_are_rate_limited_before_any_loo
     })
     .await;
     let good = app.token(Role::Viewer);
-    let from = "198.51.100.9:5000";
+    let from = "127.0.0.9:5000";
     let me = |token: Option<&str>| {
         Call::new(Method::GET, "/api/v1/auth/me")
             .token(token)
@@ -284,7 +284,7 @@ async fn failed_authentications_from_one_address_are_rate_limited_before_any_loo
         .call(
             Call::new(Method::GET, "/api/v1/auth/me")
                 .token(Some(&good))
-                .client_address("198.51.100.10:5000"),
+                .client_address("127.0.0.10:5000"),
         )
         .await;
     assert_eq!(elsewhere.status, StatusCode::OK);

@@ -28,8 +28,9 @@ use store::agents::{Agent, Role};
 use tokio::net::TcpListener;
 use tower::ServiceExt;
 
-/// The address requests come from unless a test says otherwise (TEST-NET-3).
-pub const CLIENT: &str = "203.0.113.7:40000";
+/// The address requests come from unless a test says otherwise (a loopback form:
+/// no request ever leaves the process, but tests name loopback addresses only).
+pub const CLIENT: &str = "127.0.0.7:40000";
 
 /// How the application's PostgreSQL fails.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
