@@ -5,8 +5,6 @@
 //! twin applies the same rules to the agents a test gives it.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::Mutex;
 
@@ -18,7 +16,7 @@ use crate::error::ApiError;
 
 /// The answer of a lookup: the enabled agent holding the token, `None` for a token
 /// nobody (enabled) holds, an error when the lookup itself failed.
-pub type Lookup<'a> = Pin<Box<dyn Future<Output = Result<Option<Agent>, ApiError>> + Send + 'a>>;
+pub type Lookup<'a> = runtime::BoxFuture<'a, Result<Option<Agent>, ApiError>>;
 
 /// Resolves a bearer token to the enabled agent it belongs to.
 pub trait AgentTokens: Send + Sync {

@@ -126,8 +126,7 @@ pub struct Merchant {
     pub tier: std::sync::Arc<str>,
 }
 
-pub type Lookup<'a> =
-    std::pin::Pin<Box<dyn std::future::Future<Output = sqlx::Result<KeyStatus>> + Send + 'a>>;
+pub type Lookup<'a> = runtime::BoxFuture<'a, sqlx::Result<KeyStatus>>;
 
 /// Where keys are looked up: PostgreSQL in production, `MemoryKeys` in the
 /// in-process tests.

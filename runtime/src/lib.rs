@@ -9,3 +9,7 @@ pub mod serve;
 pub mod settings;
 pub mod shutdown;
 pub mod tls;
+
+/// A boxed future that may cross threads: what a trait object's async method returns
+/// (ingest's sink and key directory, the api's agent tokens, the alerter's channels).
+pub type BoxFuture<'a, T> = std::pin::Pin<Box<dyn std::future::Future<Output = T> + Send + 'a>>;

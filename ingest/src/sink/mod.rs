@@ -6,8 +6,6 @@
 pub mod kafka;
 pub mod memory;
 
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 pub use schemas::topic::TopicKind;
@@ -26,7 +24,7 @@ pub enum SinkError {
 /// order on one partition) and the serialised envelope.
 pub type Record = (String, Vec<u8>);
 
-pub type SinkFuture<'a, T> = Pin<Box<dyn Future<Output = T> + Send + 'a>>;
+pub type SinkFuture<'a, T> = runtime::BoxFuture<'a, T>;
 
 pub trait Sink: Send + Sync + 'static {
     /// Sends one request's records together. Ok only when every one is durable.

@@ -9,8 +9,6 @@ pub mod sms;
 pub mod webhook;
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -24,7 +22,7 @@ use super::templates::{labels, NoticeContext, TemplateError, Templates};
 
 /// What `Sender::send` returns: a boxed future, so senders can sit behind `dyn`
 /// (an `async fn` in a trait cannot) without the `async-trait` crate.
-pub type SendFuture<'a> = Pin<Box<dyn Future<Output = Result<(), SendError>> + Send + 'a>>;
+pub type SendFuture<'a> = runtime::BoxFuture<'a, Result<(), SendError>>;
 
 /// One delivery channel. A send is one attempt; retries, backoff, leases, quiet
 /// hours and the delivery log are the dispatcher's.
