@@ -16,6 +16,7 @@ use PluginTelemetry\Telemetry\Model\Settings;
 use PluginTelemetry\Telemetry\Model\StateStore;
 use PluginTelemetry\Testing\LiveStack;
 use PluginTelemetry\Testing\RequestLog;
+use PluginTelemetry\Testing\UsesLiveStack;
 
 /**
  * One shim store per test (empty core_config_data, no flag row), the module in it, and
@@ -25,6 +26,8 @@ use PluginTelemetry\Testing\RequestLog;
  */
 abstract class StoreTestCase extends TestCase
 {
+    use UsesLiveStack;
+
     /** The payment method code the module guards (etc/di.xml). */
     public const GUARDED = 'plugintelemetry_card';
 
@@ -33,7 +36,6 @@ abstract class StoreTestCase extends TestCase
     protected array $clientOptions = [];
     /** @var list<ObjectManager> */
     private array $requestsMade = [];
-    private static ?LiveStack $live = null;
 
     protected function setUp(): void
     {
@@ -151,20 +153,18 @@ abstract class StoreTestCase extends TestCase
         return PT_MAGENTO_TEST_ROOT . '/var/shim-db/flag/' . StateStore::FLAG_CODE . '.json';
     }
 
-    protected function liveMerchant(): array
+    protected static function liveAdapterName(): string
     {
-        $why = LiveStack::unavailable();
-        if ($why !== null) {
-            self::fail("this test needs the live stack: {$why}");
-        }
-        return self::live()->createMerchant('magento adapter ' . $this->getName(), 'magento adapter tests');
+        return 'magento';
     }
 
-    protected static function live(): LiveStack
+    protected static function liveAgent(): string
     {
-        if (self::$live === null) {
-            self::$live = new LiveStack(dirname(__DIR__) . '/tests/.cache', 'magento2-adapter-tests');
-        }
-        return self::$live;
+        return 'magento2-adapter-tests';
+    }
+
+    protected static function liveCacheDir(): string
+    {
+        return dirname(__DIR__) . '/tests/.cache';
     }
 }

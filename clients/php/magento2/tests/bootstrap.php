@@ -35,6 +35,7 @@ require __DIR__ . '/../PluginTelemetry/registration.php';
 // Shared with the PrestaShop tests (clients/php/testing/): the live stack, the request log.
 require __DIR__ . '/../../testing/LiveStack.php';
 require __DIR__ . '/../../testing/RequestLog.php';
+require __DIR__ . '/../../testing/UsesLiveStack.php';
 require __DIR__ . '/../../conformance/src/RecordingTransport.php';
 require __DIR__ . '/../build/ComposerArtifacts.php';
 require __DIR__ . '/StoreTestCase.php';

@@ -13,6 +13,7 @@ use PluginTelemetry\PrestaShop\Settings;
 use PluginTelemetry\PrestaShop\Tests\Shim\Shop;
 use PluginTelemetry\Testing\LiveStack;
 use PluginTelemetry\Testing\RequestLog;
+use PluginTelemetry\Testing\UsesLiveStack;
 use Tools;
 
 /**
@@ -24,6 +25,8 @@ use Tools;
  */
 abstract class ShopTestCase extends TestCase
 {
+    use UsesLiveStack;
+
     public const SUPER_ADMIN = 1;
     /** A profile that may view AdminModules (and so configure installed modules). */
     public const MANAGER = 2;
@@ -33,7 +36,6 @@ abstract class ShopTestCase extends TestCase
     protected RequestLog $requests;
     /** @var array<string, mixed> core options the test sets in code (ClientFactory::override) */
     protected array $clientOptions = [];
-    private static ?LiveStack $live = null;
 
     protected function setUp(): void
     {
@@ -134,22 +136,19 @@ abstract class ShopTestCase extends TestCase
         ]);
     }
 
-    /** A merchant and key of the test's own on the live stack (fails, loudly, without one). */
-    protected function liveMerchant(): array
+    protected static function liveAdapterName(): string
     {
-        $why = LiveStack::unavailable();
-        if ($why !== null) {
-            self::fail("this test needs the live stack: {$why}");
-        }
-        return self::live()->createMerchant('prestashop adapter ' . $this->getName(), 'prestashop adapter tests');
+        return 'prestashop';
     }
 
-    protected static function live(): LiveStack
+    protected static function liveAgent(): string
     {
-        if (self::$live === null) {
-            self::$live = new LiveStack(dirname(__DIR__) . '/tests/.cache', 'prestashop-adapter-tests');
-        }
-        return self::$live;
+        return 'prestashop-adapter-tests';
+    }
+
+    protected static function liveCacheDir(): string
+    {
+        return dirname(__DIR__) . '/tests/.cache';
     }
 
     /** Runs the cron controller as the system cron would; returns its decoded answer. */

@@ -37,4 +37,5 @@ require __DIR__ . '/shim/bootstrap.php';
 require _PS_MODULE_DIR_ . 'plugintelemetry/autoload.php'; // the bundled core and the module's classes
 require __DIR__ . '/../../conformance/src/RecordingTransport.php';
 require __DIR__ . '/../../testing/RequestLog.php';
+require __DIR__ . '/../../testing/UsesLiveStack.php';
 require __DIR__ . '/ShopTestCase.php';
